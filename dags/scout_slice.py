@@ -1,0 +1,61 @@
+"""Edge-to-dashboard slice: landing files -> bronze -> silver -> gold (Spark + Delta) -> dbt marts (Cosmos)
+-> Retail Advisor dashboard JSON. Runs on the embedded default; see README.md."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+from cosmos import DbtTaskGroup
+
+from include import dbt_config
+from include.settings import load_settings
+
+settings = load_settings()
+
+
+@dag(
+    dag_id="scout_slice",
+    schedule=None,
+    start_date=datetime(2026, 11, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["scout", "slice", "medallion", "dbt"],
+    default_args={"owner": "scout-data", "retries": 1, "retry_delay": timedelta(seconds=30)},
+    doc_md=__doc__,
+)
+def scout_slice():
+    @task
+    def generate_events() -> dict[str, int]:
+        from include.pipeline import generate_events
+
+        return generate_events()
+
+    @task
+    def run_layer(layer: str) -> dict[str, int]:
+        from include.pipeline import run_layer
+
+        return run_layer(layer)
+
+    @task
+    def export_dashboard() -> str:
+        from include.pipeline import export_dashboard
+
+        return export_dashboard()
+
+    marts = DbtTaskGroup(
+        group_id="dbt_marts",
+        project_config=dbt_config.project_config(settings),
+        profile_config=dbt_config.profile_config(settings),
+        execution_config=dbt_config.execution_config(settings),
+        render_config=dbt_config.render_config(),
+        operator_args=dbt_config.operator_args(),
+    )
+
+    bronze = run_layer.override(task_id="bronze")("bronze")
+    silver = run_layer.override(task_id="silver")("silver")
+    gold = run_layer.override(task_id="gold")("gold")
+    generate_events() >> bronze >> silver >> gold >> marts >> export_dashboard()
+
+
+scout_slice()

@@ -1,0 +1,65 @@
+"""Cosmos configuration for the dbt project: paths, profile and execution, defined once.
+
+dbt runs from its own virtualenv (SCOUT_DBT_EXECUTABLE), as Astronomer recommends, so Cosmos invokes it
+as a subprocess. The DAG is rendered from the manifest `make install` (or the Docker build) writes with
+`dbt parse`: LoadMode.DBT_MANIFEST keeps DAG parsing well under a second and never runs dbt at parse time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.profiles import DatabricksTokenProfileMapping
+
+from include.errors import EnvironmentNotReady
+from include.settings import DBT_PROJECT_DIR, MARTS_SCHEMA, Settings
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+PROFILE_NAME = "scout"
+
+
+def project_config(settings: Settings) -> ProjectConfig:
+    if not MANIFEST.exists():
+        raise EnvironmentNotReady(f"dbt manifest {MANIFEST} is missing; build it with `make install`")
+    return ProjectConfig(
+        dbt_project_path=DBT_PROJECT_DIR,
+        manifest_path=MANIFEST,
+        install_dbt_deps=False,  # the project has no packages
+        env_vars={"SCOUT_HOME": str(settings.home), "SPARK_LOCAL_IP": "127.0.0.1"},
+    )
+
+
+def profile_config(settings: Settings) -> ProfileConfig:
+    if settings.engine == "databricks":
+        # Host, token and http_path come from the Airflow connection (a secrets backend in production).
+        return ProfileConfig(
+            profile_name=PROFILE_NAME,
+            target_name="databricks",
+            profile_mapping=DatabricksTokenProfileMapping(
+                conn_id=settings.databricks_conn_id, profile_args={"schema": MARTS_SCHEMA}
+            ),
+        )
+    return ProfileConfig(
+        profile_name=PROFILE_NAME, target_name="local", profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"
+    )
+
+
+def execution_config(settings: Settings) -> ExecutionConfig:
+    return ExecutionConfig(
+        execution_mode=ExecutionMode.LOCAL,
+        invocation_mode=InvocationMode.SUBPROCESS,
+        dbt_executable_path=Path(settings.dbt_executable),
+    )
+
+
+def render_config() -> RenderConfig:
+    # One `dbt build` per model (model + its tests and unit tests): on local Spark every dbt invocation
+    # starts a JVM, so a task per test would triple the run time.
+    return RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD)
+
+
+def operator_args() -> dict[str, object]:
+    # dbt-spark `method: session` keeps its metastore in an embedded Derby database: one dbt at a time.
+    return {"pool": "dbt_local", "install_deps": False}

@@ -1,0 +1,116 @@
+"""Local entry points behind `make demo` and `make up` (the embedded default: Airflow on SQLite).
+
+    python -m include.local demo   # run the slice DAG once with dag.test(), print a summary
+    python -m include.local up     # airflow standalone on 127.0.0.1:8080 with this project's DAGs
+
+The Airflow environment variables must be set before Airflow is imported, so this module imports it
+late, inside the functions.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from include.errors import PipelineStepFailed, ScoutError
+from include.settings import Settings, airflow_local_env, load_settings
+
+SLICE_DAG_ID = "scout_slice"
+POOLS = {"dbt_local": (1, "dbt-spark session: one dbt at a time (embedded Derby metastore)")}
+
+
+def _say(message: str) -> None:
+    print(f"  {message}", flush=True)
+
+
+def prepare_airflow(settings: Settings) -> None:
+    """Point Airflow at SCOUT_HOME, migrate its SQLite database, create the pools the DAGs use."""
+    os.environ.update(airflow_local_env(settings))
+    settings.airflow_home.mkdir(parents=True, exist_ok=True)
+    airflow = Path(sys.executable).with_name("airflow")
+    result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True)
+    if result.returncode:
+        raise PipelineStepFailed(f"`airflow db migrate` failed:\n{result.stderr[-2000:]}")
+    from airflow.models.pool import Pool
+
+    for name, (slots, description) in POOLS.items():
+        Pool.create_or_update_pool(name, slots=slots, description=description, include_deferred=False)
+
+
+def run_dag(dag_id: str):
+    """dag.test() the DAG from this project's dags/ folder; raise naming the failed tasks."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    if bag.import_errors:
+        raise PipelineStepFailed(f"DAG import errors: {bag.import_errors}")
+    dag = bag.get_dag(dag_id)
+    run = dag.test()
+    if run.state != DagRunState.SUCCESS:
+        failed = [ti.task_id for ti in run.get_task_instances() if ti.state != TaskInstanceState.SUCCESS]
+        raise PipelineStepFailed(f"DAG {dag_id} ended {run.state}; tasks not successful: {', '.join(failed)}")
+    return run
+
+
+def summary(settings: Settings) -> str:
+    import json
+
+    from include import export
+    from include.pipeline import lakehouse_counts
+    from include.spark_session import get_spark
+
+    counts = lakehouse_counts(settings, get_spark(settings, "scout-summary"))
+    path = settings.export_dir / f"{export.MART}.json"
+    document = json.loads(path.read_text())
+    lines = ["rows per table:"]
+    lines += [f"  {table:<34}{n:>6}" for table, n in counts.items()]
+    lines.append(f"dashboard export: {path}")
+    for store in document["stores"]:
+        for day in store["days"]:
+            lines.append(
+                f"  {store['store_id']} {day['date']}: {day['interactions']} interactions,"
+                f" {day['transcripts']} transcripts, avg confidence {day['avg_confidence']}"
+            )
+    return "\n".join(lines)
+
+
+def demo() -> None:
+    settings = load_settings()
+    started = time.monotonic()
+    _say("preparing Airflow (SQLite under SCOUT_HOME/airflow)")
+    prepare_airflow(settings)
+    _say(f"running DAG {SLICE_DAG_ID}: generate_events -> bronze -> silver -> gold -> dbt_marts -> export")
+    run_dag(SLICE_DAG_ID)
+    print(summary(settings))
+    print(f"slice finished in {time.monotonic() - started:.0f} s")
+
+
+def up() -> None:
+    settings = load_settings()
+    prepare_airflow(settings)
+    print(f"Airflow UI: http://127.0.0.1:8080  (user admin; password in {settings.airflow_home}/"
+          "simple_auth_manager_passwords.json.generated)", flush=True)
+    airflow = Path(sys.executable).with_name("airflow")
+    env = {**os.environ, "PATH": f"{airflow.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    os.execve(str(airflow), [str(airflow), "standalone"], env)
+
+
+def main(argv: list[str]) -> int:
+    commands = {"demo": demo, "up": up}
+    if len(argv) != 1 or argv[0] not in commands:
+        print(f"usage: python -m include.local {{{'|'.join(commands)}}}", file=sys.stderr)
+        return 2
+    try:
+        commands[argv[0]]()
+    except ScoutError as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,48 @@
+"""Bronze: every hub's raw events, verbatim, with ingest metadata. Bronze is the replay log.
+
+One streaming query per hub, each with its own checkpoint; the Delta sink commits each micro-batch
+exactly once, so a restart neither loses nor duplicates rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.streaming import StreamingQuery
+
+from include.settings import Settings
+from include.spark_jobs import sources
+from include.spark_jobs.cli import Trigger, parse_args, session
+from include.spark_jobs.tables import BRONZE_TABLES
+
+
+def extract(spark: SparkSession, settings: Settings, hub: str) -> DataFrame:
+    if settings.source == "kafka":
+        return sources.read_kafka(spark, settings.kafka_bootstrap, hub)
+    return sources.read_landing_files(spark, settings.landing_dir, hub)
+
+
+def load(stream: DataFrame, settings: Settings, table: str, trigger: Trigger) -> StreamingQuery:
+    writer = (
+        stream.writeStream.format("delta")
+        .queryName(table)
+        .outputMode("append")
+        .option("checkpointLocation", str(settings.checkpoint_dir / table))
+    )
+    return trigger.apply(writer).start(str(settings.table_path(table)))
+
+
+def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
+    queries = [load(extract(spark, settings, hub), settings, table, trigger) for hub, table in BRONZE_TABLES.items()]
+    for query in queries:
+        query.awaitTermination()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings, trigger = parse_args("bronze", argv)
+    run(session(settings, "scout-bronze"), settings, trigger)
+
+
+if __name__ == "__main__":
+    main()

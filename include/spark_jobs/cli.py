@@ -1,0 +1,56 @@
+"""Command line shared by the layer jobs, and the session/trigger plumbing around them.
+
+    python -m include.spark_jobs.bronze --source files --trigger available-now
+    python -m include.spark_jobs.silver --trigger continuous --interval "30 seconds"
+
+On Databricks the same modules run as python-wheel or spark-python tasks with the same arguments;
+``--home`` then points at a volume or DBFS path and the runtime supplies the SparkSession.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from include.settings import SOURCES, Settings, load_settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+    from pyspark.sql.streaming import DataStreamWriter
+
+TRIGGERS = ("available-now", "continuous")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    mode: str = "available-now"
+    interval: str = "30 seconds"
+
+    def apply(self, writer: DataStreamWriter) -> DataStreamWriter:
+        if self.mode == "available-now":
+            return writer.trigger(availableNow=True)
+        return writer.trigger(processingTime=self.interval)
+
+
+def parse_args(layer: str, argv: Sequence[str] | None) -> tuple[Settings, Trigger]:
+    settings = load_settings()
+    parser = argparse.ArgumentParser(prog=f"python -m include.spark_jobs.{layer}")
+    parser.add_argument("--source", choices=SOURCES, default=settings.source)
+    parser.add_argument("--trigger", choices=TRIGGERS, default="available-now")
+    parser.add_argument("--interval", default="30 seconds", help="processing-time interval for continuous")
+    parser.add_argument("--home", type=Path, default=settings.home, help="state folder: lake, checkpoints, landing")
+    args = parser.parse_args(argv)
+    return replace(settings, source=args.source, home=args.home.resolve()), Trigger(args.trigger, args.interval)
+
+
+def session(settings: Settings, app_name: str) -> SparkSession:
+    if settings.engine == "databricks":
+        from pyspark.sql import SparkSession
+
+        return SparkSession.builder.getOrCreate()  # the runtime's session
+    from include.spark_session import get_spark
+
+    return get_spark(settings, app_name)

@@ -1,0 +1,82 @@
+"""DLT-style data-quality expectations: declared next to each table, applied per micro-batch.
+
+An expectation is a SQL condition a row must satisfy and what to do when it does not:
+- ``warn``: keep the row, count the failure;
+- ``drop``: move the row to quarantine with the expectation's name as its reason, count it;
+- ``fail``: stop the update before anything is written (raises ExpectationFailed).
+A condition that evaluates to NULL counts as failed, as in DLT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from include.errors import ExpectationFailed
+
+Action = Literal["warn", "drop", "fail"]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    name: str
+    condition: str
+    action: Action = "drop"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    valid: DataFrame  # rows to write (warn failures included)
+    quarantine: DataFrame  # rows that failed a drop expectation, with a `reasons` array
+    metrics: list[dict[str, object]]  # one row per expectation: passed / failed / dropped
+
+
+def _ok(expectation: Expectation) -> Column:
+    return F.coalesce(F.expr(expectation.condition), F.lit(False))
+
+
+def apply_expectations(df: DataFrame, expectations: list[Expectation]) -> Outcome:
+    """Evaluate every expectation once; split the rows; count per expectation.
+
+    The caller should cache ``df``: it is scanned for the counts and again for each output.
+    """
+    checked = df.select(
+        "*", *[_ok(e).alias(f"_ok_{i}") for i, e in enumerate(expectations)]
+    )
+    counts = checked.agg(
+        F.count(F.lit(1)).alias("_rows"),
+        *[F.sum(F.when(F.col(f"_ok_{i}"), 0).otherwise(1)).alias(f"_failed_{i}") for i in range(len(expectations))],
+    ).first()
+    total = int(counts["_rows"])
+    metrics = []
+    for i, e in enumerate(expectations):
+        failed = int(counts[f"_failed_{i}"] or 0)
+        metrics.append(
+            {
+                "expectation": e.name,
+                "action": e.action,
+                "passed": total - failed,
+                "failed": failed,
+                "dropped": failed if e.action == "drop" else 0,
+            }
+        )
+    fatal = [m for m in metrics if m["action"] == "fail" and m["failed"]]
+    if fatal:
+        names = ", ".join(f"{m['expectation']} ({m['failed']} rows)" for m in fatal)
+        raise ExpectationFailed(f"expectations with action 'fail' were violated: {names}; nothing was written")
+
+    drop_idx = [i for i, e in enumerate(expectations) if e.action == "drop"]
+    reasons = F.filter(
+        F.array(*[F.when(~F.col(f"_ok_{i}"), F.lit(expectations[i].name)) for i in drop_idx]),
+        lambda r: r.isNotNull(),
+    ) if drop_idx else F.array().cast("array<string>")
+    ok_cols = [f"_ok_{i}" for i in range(len(expectations))]
+    with_reasons = checked.withColumn("reasons", reasons).drop(*ok_cols)
+    return Outcome(
+        valid=with_reasons.where(F.size("reasons") == 0).drop("reasons"),
+        quarantine=with_reasons.where(F.size("reasons") > 0),
+        metrics=metrics,
+    )

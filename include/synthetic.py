@@ -1,0 +1,171 @@
+"""Deterministic synthetic device events for the thin slice: 2 stores x 2 devices, one trading day.
+
+Each device sees customer sessions (a visual detection, then two or three transcripts within the same
+hour) and sends a heartbeat every 30 minutes. Three faults are mixed in on purpose so the slice shows
+data quality at work: a malformed JSON line, a transcript without store_id, and a duplicated transcript.
+
+``expected_summary`` computes, in plain Python, what the pipeline must report for this input; the tests
+compare the lakehouse, the marts and the dashboard export against it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from scout_edge.contract import Event, Heartbeat, Transcript, VisualDetection, to_iso
+
+STORES = ("store-001", "store-002")
+DEVICES_PER_STORE = 2
+DAY = datetime(2026, 11, 2, tzinfo=UTC)
+OPEN_HOUR, CLOSE_HOUR = 9, 18
+PHRASES = (
+    "do you have lucky me pancit canton",
+    "where is the bear brand milk",
+    "is nescafe three in one on promo today",
+    "how much is the alaska evaporada",
+    "i am looking for safeguard soap",
+    "can i pay with gcash",
+    "thank you have a nice day",
+)
+
+
+@dataclass
+class SyntheticDay:
+    events: list[Event] = field(default_factory=list)
+    # Raw lines that are not valid events, per hub (they must reach bronze and then quarantine).
+    bad_lines: dict[str, list[str]] = field(default_factory=dict)
+    duplicates: list[Event] = field(default_factory=list)
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _device_sessions(rng: random.Random, store: str, device: str, sessions: int) -> list[Event]:
+    events: list[Event] = []
+    for _ in range(sessions):
+        start = DAY + timedelta(hours=rng.randrange(OPEN_HOUR, CLOSE_HOUR), minutes=rng.randrange(0, 45))
+        session = _uuid(rng)
+        people = rng.randint(1, 3)
+        events.append(
+            VisualDetection(
+                event_id=_uuid(rng), device_id=device, store_id=store, ts=to_iso(start), session_id=session,
+                zone_id=f"zone-{rng.randint(1, 3)}", camera_angle="front", faces=people, people=people,
+                motion=round(rng.uniform(0.05, 0.6), 3), boxes=[[0.1, 0.2, 0.2, 0.5]] * people,
+            )
+        )
+        at = start
+        for _ in range(rng.randint(2, 3)):
+            at += timedelta(minutes=rng.randint(1, 4))  # at most 12 minutes: the session stays in its hour
+            text = rng.choice(PHRASES)
+            events.append(
+                Transcript(
+                    event_id=_uuid(rng), device_id=device, store_id=store, ts=to_iso(at), session_id=session,
+                    text=text, word_count=len(text.split()), language="en",
+                    confidence=round(rng.uniform(0.70, 0.99), 3), source_file=f"{device}/{to_iso(at)}.wav",
+                )
+            )
+    return events
+
+
+def _heartbeats(rng: random.Random, store: str, device: str) -> list[Event]:
+    beats: list[Event] = []
+    at = DAY + timedelta(hours=OPEN_HOUR - 1)
+    uptime = 0.0
+    while at < DAY + timedelta(hours=CLOSE_HOUR):
+        beats.append(
+            Heartbeat(
+                event_id=_uuid(rng), device_id=device, store_id=store, ts=to_iso(at), uptime_s=uptime,
+                cpu_load=round(rng.uniform(0.1, 1.5), 2), mem_used_pct=round(rng.uniform(30, 70), 1),
+                disk_used_pct=41.0, client_version="0.1.0", location=f"{store}/entrance", spool_depth=0,
+                cpu_temp_c=round(rng.uniform(45, 65), 1),
+            )
+        )
+        at += timedelta(minutes=30)
+        uptime += 1800.0
+    return beats
+
+
+def generate(seed: int = 7, sessions_per_device: int = 6) -> SyntheticDay:
+    rng = random.Random(seed)
+    day = SyntheticDay()
+    for store in STORES:
+        for n in range(1, DEVICES_PER_STORE + 1):
+            device = f"{store}-pi-{n:02d}"
+            day.events += _device_sessions(rng, store, device, sessions_per_device)
+            day.events += _heartbeats(rng, store, device)
+    first_transcript = next(e for e in day.events if isinstance(e, Transcript))
+    day.duplicates.append(first_transcript)  # the same event delivered twice (an edge retry)
+    no_store = replace(first_transcript, event_id=_uuid(rng), store_id=None)  # type: ignore[arg-type]
+    day.bad_lines[Transcript.hub] = ['{"event_type": "transcript", "event_id": ', no_store.to_json()]
+    return day
+
+
+def _write_atomic(path: Path, lines: list[str]) -> bool:
+    """Write a landing file once: temp name (ignored by Spark's file source), fsync, rename into place."""
+    if path.exists():
+        return False  # deterministic content: the file from an earlier run is identical
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+    return True
+
+
+def write_landing(day: SyntheticDay, landing_dir: Path) -> dict[str, int]:
+    """Write the day as JSON-lines files, one per device and hub (as the edge file transport does).
+
+    Idempotent: files that exist are left alone. Returns how many files were written per hub.
+    """
+    files: dict[Path, list[str]] = defaultdict(list)
+    stamp = DAY.strftime("%Y%m%d")
+    for event in [*day.events, *day.duplicates]:
+        files[landing_dir / event.hub / f"{event.device_id}-{stamp}.jsonl"].append(event.to_json())
+    for hub, lines in day.bad_lines.items():
+        files[landing_dir / hub / f"faults-{stamp}.jsonl"] += lines
+    written: dict[str, int] = defaultdict(int)
+    for path, lines in sorted(files.items()):
+        if _write_atomic(path, lines):
+            written[path.parent.name] += 1
+    return dict(written)
+
+
+def expected_summary(day: SyntheticDay) -> dict:
+    """What the pipeline must produce from ``day``: row counts and per-store daily metrics."""
+    transcripts = [e for e in day.events if isinstance(e, Transcript)]
+    per_store: dict[str, dict] = {}
+    store_hours = 0
+    for store in STORES:
+        mine = [t for t in transcripts if t.store_id == store]
+        hours = {t.ts[:13] for t in mine}
+        store_hours += len(hours)
+        per_store[store] = {
+            "interactions": len({(t.session_id, t.ts[:13]) for t in mine}),
+            "transcripts": len(mine),
+            "words": sum(t.word_count for t in mine),
+            "avg_confidence": round(sum(t.confidence for t in mine) / len(mine), 4),
+            "active_hours": len(hours),
+        }
+    lines = defaultdict(int)
+    for event in [*day.events, *day.duplicates]:
+        lines[event.hub] += 1
+    for hub, bad in day.bad_lines.items():
+        lines[hub] += len(bad)
+    return {
+        "bronze_lines": dict(lines),
+        "silver_transcripts": len(transcripts),
+        "quarantined": sum(len(b) for b in day.bad_lines.values()),
+        "duplicates": len(day.duplicates),
+        "store_hours": store_hours,
+        "stores": per_store,
+        "date": DAY.date().isoformat(),
+    }

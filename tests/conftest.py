@@ -1,0 +1,52 @@
+"""Test session setup: one throwaway SCOUT_HOME and Airflow home, one shared SparkSession.
+
+The Airflow environment must be in place before anything imports Airflow, so it is set at import time
+of this conftest (pytest loads it before collecting the test modules).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from include.settings import PROJECT_ROOT, Settings, airflow_local_env, load_settings
+
+_HOME = Path(tempfile.mkdtemp(prefix="scout-test-"))
+_PROJECT_JARS = PROJECT_ROOT / ".scout" / "jars"
+if _PROJECT_JARS.exists():
+    # Jars come from `make jars`; tests use them in place instead of copying 100 MB.
+    (_HOME / "jars").symlink_to(_PROJECT_JARS, target_is_directory=True)
+os.environ["SCOUT_HOME"] = str(_HOME)
+os.environ.update(airflow_local_env(load_settings()))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def spark(settings):
+    """The one SparkSession of the test session (JVM starts are slow on 2 cores)."""
+    from include.spark_session import get_spark
+
+    session = get_spark(settings, "scout-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def lake(tmp_path, settings) -> Settings:
+    """Settings whose lake, checkpoints and landing zone live in a fresh folder (the jars stay shared)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "jars").symlink_to(settings.jars_dir.resolve(), target_is_directory=True)
+    return Settings(home=home)

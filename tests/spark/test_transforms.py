@@ -1,0 +1,140 @@
+"""The slice's transforms on tiny in-memory DataFrames, compared row by row."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from pyspark.sql import Row
+from pyspark.sql import types as T
+
+from include.errors import ExpectationFailed
+from include.spark_jobs import gold, silver, sinks
+from include.spark_jobs.expectations import Expectation, apply_expectations
+from include.spark_jobs.schemas import BRONZE_SCHEMA, event_schema
+from scout_edge.contract import EVENT_TYPES, Heartbeat, Transcript, VisualDetection
+
+pytestmark = pytest.mark.spark
+
+INGEST = datetime(2026, 11, 2, 12, 0, 0)
+
+
+def transcript(event_id: str, **overrides) -> str:
+    fields = dict(
+        event_id=event_id, device_id="d1", store_id="s1", ts="2026-11-02T09:15:00.000Z", session_id="sess-1",
+        text="where is the bear brand milk", word_count=6, language="en", confidence=0.9,
+    )
+    fields.update(overrides)
+    return json.dumps({"event_type": "transcript", "schema_version": 1, **fields})
+
+
+def bronze(spark, payloads: list[str]):
+    rows = [(p, Transcript.hub, "landing/f.jsonl", None, None, INGEST) for p in payloads]
+    return spark.createDataFrame(rows, BRONZE_SCHEMA)
+
+
+def test_contract_types_map_to_spark_types():
+    schema = event_schema(VisualDetection)
+    by_name = {f.name: f.dataType for f in schema.fields}
+    assert by_name["ts"] == T.TimestampType()
+    assert by_name["faces"] == T.LongType()
+    assert by_name["motion"] == T.DoubleType()
+    assert by_name["gesture"] == T.StringType()
+    assert by_name["boxes"] == T.ArrayType(T.ArrayType(T.DoubleType()))
+    assert event_schema(Heartbeat)["last_publish_ts"].dataType == T.TimestampType()
+
+
+@pytest.mark.parametrize("event_cls", EVENT_TYPES, ids=lambda c: c.event_type)
+def test_every_contract_field_has_a_spark_column(event_cls):
+    import dataclasses
+
+    names = [f.name for f in event_schema(event_cls).fields]
+    assert names == ["event_type", *(f.name for f in dataclasses.fields(event_cls))]
+
+
+def test_parse_reads_a_device_event_back_exactly(spark):
+    event = Transcript(
+        event_id="e-1", device_id="d1", store_id="s1", ts="2026-11-02T09:15:00.250Z", session_id="sess-1",
+        text="hi", word_count=1, language="en", confidence=0.5, audio_url="file:///clips/e-1.wav",
+    )
+    (row,) = silver.parse(bronze(spark, [event.to_json()])).collect()
+    assert row["event_id"] == "e-1"
+    assert row["ts"] == datetime(2026, 11, 2, 9, 15, 0, 250000)
+    assert row["audio_url"] == "file:///clips/e-1.wav"
+    assert row[silver.CORRUPT] is None
+
+
+def test_silver_quarantines_bad_rows_with_reasons_and_keeps_warnings(spark):
+    payloads = [
+        transcript("ok-1"),
+        transcript("warn-1", confidence=1.5),
+        '{"event_type": "transcript", "event_id": ',
+        transcript("nostore", store_id=None),
+        transcript("neg", word_count=-1),
+        transcript("v2", schema_version=2),
+    ]
+    outcome = apply_expectations(silver.parse(bronze(spark, payloads)), silver.TRANSCRIPT_EXPECTATIONS)
+
+    assert sorted(r.event_id for r in outcome.valid.collect()) == ["ok-1", "warn-1"]
+    reasons = {r.payload: r.reasons for r in outcome.quarantine.collect()}
+    assert reasons.pop(transcript("nostore", store_id=None)) == ["has_device_and_store"]
+    assert reasons.pop(transcript("neg", word_count=-1)) == ["non_negative_word_count"]
+    assert reasons.pop(transcript("v2", schema_version=2)) == ["known_schema_version"]
+    (malformed,) = reasons.values()
+    assert malformed[0] == "valid_json"  # and every check of a field it lacks
+
+    metrics = {m["expectation"]: (m["passed"], m["failed"], m["dropped"]) for m in outcome.metrics}
+    assert metrics["confidence_in_range"] == (4, 2, 0)  # warn: counted, kept (NULL fails, as in DLT)
+    assert metrics["has_device_and_store"] == (4, 2, 2)  # the malformed line fails it too
+    assert metrics["valid_json"] == (5, 1, 1)
+
+
+def test_a_fail_expectation_stops_the_batch(spark):
+    df = spark.createDataFrame([Row(x=1), Row(x=-1)])
+    with pytest.raises(ExpectationFailed, match=r"positive_x \(1 rows\); nothing was written"):
+        apply_expectations(df, [Expectation("positive_x", "x > 0", "fail")])
+
+
+def test_silver_batch_dedupes_and_a_replayed_batch_changes_nothing(spark, lake):
+    batch = bronze(spark, [transcript("a"), transcript("a"), transcript("b"), transcript("bad", store_id=None)])
+    silver.write_batch(lake, batch, 0)
+    silver.write_batch(lake, batch, 0)  # the same micro-batch again, as after a crash before the commit
+
+    def table(name):
+        return sinks.read_table(spark, lake.table_path(name))
+
+    assert sorted(r.event_id for r in table("silver_transcripts").collect()) == ["a", "b"]
+    assert table("silver_quarantine").count() == 1
+    dq = {r.expectation: r.dropped for r in table("gold_dq_metrics").collect()}
+    assert dq["unique_event_id"] == 1
+    assert dq["has_device_and_store"] == 1
+    assert table("gold_dq_metrics").count() == len(silver.TRANSCRIPT_EXPECTATIONS) + 1
+
+
+def test_gold_aggregates_per_store_and_hour(spark):
+    schema = "store_id string, device_id string, session_id string, ts timestamp, word_count long, confidence double"
+    rows = [
+        ("s1", "d1", "a", datetime(2026, 11, 2, 9, 5), 4, 0.5),
+        ("s1", "d1", "a", datetime(2026, 11, 2, 9, 10), 6, 0.7),
+        ("s1", "d2", "b", datetime(2026, 11, 2, 9, 59), 2, 0.9),
+        ("s1", "d1", "c", datetime(2026, 11, 2, 10, 0), 3, 0.8),
+        ("s2", "d3", "d", datetime(2026, 11, 2, 9, 30), 5, 0.6),
+    ]
+    result = gold.store_hour_metrics(spark.createDataFrame(rows, schema)).orderBy(*gold.KEYS).collect()
+    got = [
+        (r.store_id, r.hour_start.hour, r.interactions, r.transcripts, r.active_devices, r.words, round(r.confidence_sum, 6))
+        for r in result
+    ]
+    assert got == [
+        ("s1", 9, 2, 3, 2, 12, 2.1),
+        ("s1", 10, 1, 1, 1, 3, 0.8),
+        ("s2", 9, 1, 1, 1, 5, 0.6),
+    ]
+
+
+def test_merge_rows_is_idempotent_and_updates_in_place(spark, tmp_path):
+    path = tmp_path / "t"
+    sinks.merge_rows(spark.createDataFrame([("k1", 1), ("k2", 2)], "k string, v long"), path, ["k"], update=True)
+    sinks.merge_rows(spark.createDataFrame([("k1", 1), ("k2", 5)], "k string, v long"), path, ["k"], update=True)
+    assert sorted(tuple(r) for r in sinks.read_table(spark, path).collect()) == [("k1", 1), ("k2", 5)]

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from include import synthetic
+from scout_edge.contract import Heartbeat, Transcript, VisualDetection
+
+
+def test_the_day_is_deterministic():
+    first, second = synthetic.generate(), synthetic.generate()
+    assert [e.to_json() for e in first.events] == [e.to_json() for e in second.events]
+    assert [e.to_json() for e in synthetic.generate(seed=8).events] != [e.to_json() for e in first.events]
+
+
+def test_two_stores_with_two_devices_each_send_all_three_kinds():
+    day = synthetic.generate()
+    kinds = Counter((e.store_id, type(e).__name__) for e in day.events)
+    devices = {(e.store_id, e.device_id) for e in day.events}
+    assert len(devices) == 4
+    for store in synthetic.STORES:
+        assert kinds[(store, "Transcript")] > 0
+        assert kinds[(store, "VisualDetection")] == 2 * 6
+        assert kinds[(store, "Heartbeat")] == 2 * 20  # every 30 minutes from 08:00 to 17:30
+
+
+def test_a_session_stays_in_one_hour_of_one_device():
+    day = synthetic.generate()
+    sessions = {}
+    for event in day.events:
+        if isinstance(event, (Transcript, VisualDetection)):
+            sessions.setdefault(event.session_id, set()).add((event.device_id, event.ts[:13]))
+    assert all(len(places) == 1 for places in sessions.values())
+
+
+def test_landing_files_are_written_once_and_hold_every_line(tmp_path):
+    day = synthetic.generate()
+    assert synthetic.write_landing(day, tmp_path) == {Transcript.hub: 5, VisualDetection.hub: 4, Heartbeat.hub: 4}
+    assert synthetic.write_landing(day, tmp_path) == {}  # a second run writes nothing
+    assert not list(tmp_path.rglob(".*.tmp"))
+
+    lines = {hub: [] for hub in (Transcript.hub, VisualDetection.hub, Heartbeat.hub)}
+    for path in tmp_path.rglob("*.jsonl"):
+        lines[path.parent.name] += path.read_text().splitlines()
+    assert {hub: len(v) for hub, v in lines.items()} == synthetic.expected_summary(day)["bronze_lines"]
+    parsed = [json.loads(line) for line in lines[Heartbeat.hub]]
+    assert {p["event_type"] for p in parsed} == {"heartbeat"}
+
+
+def test_expected_summary_counts_only_valid_unique_transcripts():
+    day = synthetic.generate()
+    summary = synthetic.expected_summary(day)
+    transcripts = [e for e in day.events if isinstance(e, Transcript)]
+    assert summary["silver_transcripts"] == len({t.event_id for t in transcripts})
+    assert summary["bronze_lines"][Transcript.hub] == len(transcripts) + 1 + 2  # + duplicate + 2 bad lines
+    assert sum(s["transcripts"] for s in summary["stores"].values()) == len(transcripts)
