@@ -57,7 +57,10 @@ demo: install  ## run the edge-to-dashboard slice through Airflow on the embedde
 	$(PY) -m include.local demo
 
 .PHONY: test
-test: install  ## run the whole test suite
+test: install  ## lint, then run the whole test suite
+	$(call step,Lint (ruff))
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(call step,Tests)
 	$(PY) -m pytest
 

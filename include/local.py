@@ -92,8 +92,11 @@ def demo() -> None:
 def up() -> None:
     settings = load_settings()
     prepare_airflow(settings)
-    print(f"Airflow UI: http://127.0.0.1:8080  (user admin; password in {settings.airflow_home}/"
-          "simple_auth_manager_passwords.json.generated)", flush=True)
+    print(
+        f"Airflow UI: http://127.0.0.1:8080  (user admin; password in {settings.airflow_home}/"
+        "simple_auth_manager_passwords.json.generated)",
+        flush=True,
+    )
     airflow = Path(sys.executable).with_name("airflow")
     env = {**os.environ, "PATH": f"{airflow.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     os.execve(str(airflow), [str(airflow), "standalone"], env)

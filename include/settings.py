@@ -86,9 +86,7 @@ class Settings:
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = env.get(name, default).strip().lower()
     if value not in allowed:
-        raise SettingsError(
-            f"{name}={env.get(name)!r} is not allowed; expected one of: {', '.join(allowed)}"
-        )
+        raise SettingsError(f"{name}={env.get(name)!r} is not allowed; expected one of: {', '.join(allowed)}")
     return value
 
 

@@ -55,9 +55,17 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
         people = rng.randint(1, 3)
         events.append(
             VisualDetection(
-                event_id=_uuid(rng), device_id=device, store_id=store, ts=to_iso(start), session_id=session,
-                zone_id=f"zone-{rng.randint(1, 3)}", camera_angle="front", faces=people, people=people,
-                motion=round(rng.uniform(0.05, 0.6), 3), boxes=[[0.1, 0.2, 0.2, 0.5]] * people,
+                event_id=_uuid(rng),
+                device_id=device,
+                store_id=store,
+                ts=to_iso(start),
+                session_id=session,
+                zone_id=f"zone-{rng.randint(1, 3)}",
+                camera_angle="front",
+                faces=people,
+                people=people,
+                motion=round(rng.uniform(0.05, 0.6), 3),
+                boxes=[[0.1, 0.2, 0.2, 0.5]] * people,
             )
         )
         at = start
@@ -66,9 +74,16 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
             text = rng.choice(PHRASES)
             events.append(
                 Transcript(
-                    event_id=_uuid(rng), device_id=device, store_id=store, ts=to_iso(at), session_id=session,
-                    text=text, word_count=len(text.split()), language="en",
-                    confidence=round(rng.uniform(0.70, 0.99), 3), source_file=f"{device}/{to_iso(at)}.wav",
+                    event_id=_uuid(rng),
+                    device_id=device,
+                    store_id=store,
+                    ts=to_iso(at),
+                    session_id=session,
+                    text=text,
+                    word_count=len(text.split()),
+                    language="en",
+                    confidence=round(rng.uniform(0.70, 0.99), 3),
+                    source_file=f"{device}/{to_iso(at)}.wav",
                 )
             )
     return events
@@ -81,9 +96,17 @@ def _heartbeats(rng: random.Random, store: str, device: str) -> list[Event]:
     while at < DAY + timedelta(hours=CLOSE_HOUR):
         beats.append(
             Heartbeat(
-                event_id=_uuid(rng), device_id=device, store_id=store, ts=to_iso(at), uptime_s=uptime,
-                cpu_load=round(rng.uniform(0.1, 1.5), 2), mem_used_pct=round(rng.uniform(30, 70), 1),
-                disk_used_pct=41.0, client_version="0.1.0", location=f"{store}/entrance", spool_depth=0,
+                event_id=_uuid(rng),
+                device_id=device,
+                store_id=store,
+                ts=to_iso(at),
+                uptime_s=uptime,
+                cpu_load=round(rng.uniform(0.1, 1.5), 2),
+                mem_used_pct=round(rng.uniform(30, 70), 1),
+                disk_used_pct=41.0,
+                client_version="0.1.0",
+                location=f"{store}/entrance",
+                spool_depth=0,
                 cpu_temp_c=round(rng.uniform(45, 65), 1),
             )
         )

@@ -43,9 +43,7 @@ def apply_expectations(df: DataFrame, expectations: list[Expectation]) -> Outcom
 
     The caller should cache ``df``: it is scanned for the counts and again for each output.
     """
-    checked = df.select(
-        "*", *[_ok(e).alias(f"_ok_{i}") for i, e in enumerate(expectations)]
-    )
+    checked = df.select("*", *[_ok(e).alias(f"_ok_{i}") for i, e in enumerate(expectations)])
     counts = checked.agg(
         F.count(F.lit(1)).alias("_rows"),
         *[F.sum(F.when(F.col(f"_ok_{i}"), 0).otherwise(1)).alias(f"_failed_{i}") for i in range(len(expectations))],
@@ -69,10 +67,14 @@ def apply_expectations(df: DataFrame, expectations: list[Expectation]) -> Outcom
         raise ExpectationFailed(f"expectations with action 'fail' were violated: {names}; nothing was written")
 
     drop_idx = [i for i, e in enumerate(expectations) if e.action == "drop"]
-    reasons = F.filter(
-        F.array(*[F.when(~F.col(f"_ok_{i}"), F.lit(expectations[i].name)) for i in drop_idx]),
-        lambda r: r.isNotNull(),
-    ) if drop_idx else F.array().cast("array<string>")
+    reasons = (
+        F.filter(
+            F.array(*[F.when(~F.col(f"_ok_{i}"), F.lit(expectations[i].name)) for i in drop_idx]),
+            lambda r: r.isNotNull(),
+        )
+        if drop_idx
+        else F.array().cast("array<string>")
+    )
     ok_cols = [f"_ok_{i}" for i in range(len(expectations))]
     with_reasons = checked.withColumn("reasons", reasons).drop(*ok_cols)
     return Outcome(

@@ -11,6 +11,7 @@ import types
 import typing
 
 from pyspark.sql import types as T
+
 from scout_edge.contract import HUBS, Event, UtcTimestamp
 
 _SCALARS: dict[object, T.DataType] = {

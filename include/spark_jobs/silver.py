@@ -34,6 +34,11 @@ TRANSCRIPT_EXPECTATIONS = [
     Expectation("confidence_in_range", "confidence between 0 and 1", "warn"),
 ]
 
+DQ_METRICS_SCHEMA = (
+    "table string, batch_id long, expectation string, action string,"
+    " passed long, failed long, dropped long, recorded_at timestamp"
+)
+
 SILVER_COLUMNS = [
     "event_id",
     "device_id",
@@ -80,11 +85,18 @@ def metrics_rows(spark: SparkSession, metrics: list[dict], table: str, batch_id:
     now = datetime.now(UTC)
     rows = [{**m, "table": table, "batch_id": batch_id, "recorded_at": now} for m in metrics]
     rows.append(
-        {"expectation": "unique_event_id", "action": "dedupe", "passed": None, "failed": duplicates,
-         "dropped": duplicates, "table": table, "batch_id": batch_id, "recorded_at": now}
+        {
+            "expectation": "unique_event_id",
+            "action": "dedupe",
+            "passed": None,
+            "failed": duplicates,
+            "dropped": duplicates,
+            "table": table,
+            "batch_id": batch_id,
+            "recorded_at": now,
+        }
     )
-    schema = "table string, batch_id long, expectation string, action string, passed long, failed long, dropped long, recorded_at timestamp"
-    return spark.createDataFrame(rows, schema=schema)
+    return spark.createDataFrame(rows, schema=DQ_METRICS_SCHEMA)
 
 
 def write_batch(settings: Settings, batch: DataFrame, batch_id: int) -> None:
@@ -94,10 +106,18 @@ def write_batch(settings: Settings, batch: DataFrame, batch_id: int) -> None:
         rows = dedupe(outcome.valid).cache()
         duplicates = outcome.valid.count() - rows.count()
         app_id = f"scout-silver-{SILVER_TRANSCRIPTS}"
-        sinks.append_once(quarantine_rows(outcome.quarantine, SILVER_TRANSCRIPTS, batch_id),
-                          settings.table_path(SILVER_QUARANTINE), app_id, batch_id)
-        sinks.append_once(metrics_rows(batch.sparkSession, outcome.metrics, SILVER_TRANSCRIPTS, batch_id, duplicates),
-                          settings.table_path(GOLD_DQ_METRICS), app_id, batch_id)
+        sinks.append_once(
+            quarantine_rows(outcome.quarantine, SILVER_TRANSCRIPTS, batch_id),
+            settings.table_path(SILVER_QUARANTINE),
+            app_id,
+            batch_id,
+        )
+        sinks.append_once(
+            metrics_rows(batch.sparkSession, outcome.metrics, SILVER_TRANSCRIPTS, batch_id, duplicates),
+            settings.table_path(GOLD_DQ_METRICS),
+            app_id,
+            batch_id,
+        )
         sinks.merge_rows(rows, settings.table_path(SILVER_TRANSCRIPTS), ["event_id"], update=False)
         rows.unpersist()
     finally:

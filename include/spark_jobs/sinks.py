@@ -28,13 +28,7 @@ def merge_rows(df: DataFrame, path: Path, keys: list[str], *, update: bool) -> N
 
 
 def append_once(df: DataFrame, path: Path, app_id: str, batch_id: int) -> None:
-    (
-        df.write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)
-        .option("txnVersion", batch_id)
-        .save(str(path))
-    )
+    (df.write.format("delta").mode("append").option("txnAppId", app_id).option("txnVersion", batch_id).save(str(path)))
 
 
 def read_table(spark: SparkSession, path: Path) -> DataFrame:

@@ -28,7 +28,9 @@ def parse(dags_folder: Path) -> dict:
 
 def problems(report: dict) -> list[str]:
     """Everything wrong with a parse report, as readable sentences (empty when the folder is fine)."""
-    found = [f"import error in {path}: {error.strip().splitlines()[-1]}" for path, error in report["import_errors"].items()]
+    found = [
+        f"import error in {path}: {error.strip().splitlines()[-1]}" for path, error in report["import_errors"].items()
+    ]
     files_with_dags = {d["file"] for d in report["dags"].values()}
     found += [f"{f} defines no DAG" for f in report["files"] if f not in files_with_dags]
     for dag_id, dag in report["dags"].items():
@@ -87,7 +89,11 @@ def test_the_check_catches_pyspark_imported_at_module_level(tmp_path):
 
 
 def test_the_check_catches_a_connection_lookup_at_module_level(tmp_path):
-    write_dag(tmp_path, "lookup.py", "from airflow.sdk import BaseHook\ntry:\n    BaseHook.get_connection('x')\nexcept Exception:\n    pass")
+    write_dag(
+        tmp_path,
+        "lookup.py",
+        "from airflow.sdk import BaseHook\ntry:\n    BaseHook.get_connection('x')\nexcept Exception:\n    pass",
+    )
     assert problems(parse(tmp_path)) == ["lookup while parsing: BaseHook.get_connection('x',)"]
 
 

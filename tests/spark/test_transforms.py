@@ -22,8 +22,15 @@ INGEST = datetime(2026, 11, 2, 12, 0, 0)
 
 def transcript(event_id: str, **overrides) -> str:
     fields = dict(
-        event_id=event_id, device_id="d1", store_id="s1", ts="2026-11-02T09:15:00.000Z", session_id="sess-1",
-        text="where is the bear brand milk", word_count=6, language="en", confidence=0.9,
+        event_id=event_id,
+        device_id="d1",
+        store_id="s1",
+        ts="2026-11-02T09:15:00.000Z",
+        session_id="sess-1",
+        text="where is the bear brand milk",
+        word_count=6,
+        language="en",
+        confidence=0.9,
     )
     fields.update(overrides)
     return json.dumps({"event_type": "transcript", "schema_version": 1, **fields})
@@ -55,8 +62,16 @@ def test_every_contract_field_has_a_spark_column(event_cls):
 
 def test_parse_reads_a_device_event_back_exactly(spark):
     event = Transcript(
-        event_id="e-1", device_id="d1", store_id="s1", ts="2026-11-02T09:15:00.250Z", session_id="sess-1",
-        text="hi", word_count=1, language="en", confidence=0.5, audio_url="file:///clips/e-1.wav",
+        event_id="e-1",
+        device_id="d1",
+        store_id="s1",
+        ts="2026-11-02T09:15:00.250Z",
+        session_id="sess-1",
+        text="hi",
+        word_count=1,
+        language="en",
+        confidence=0.5,
+        audio_url="file:///clips/e-1.wav",
     )
     (row,) = silver.parse(bronze(spark, [event.to_json()])).collect()
     assert row["event_id"] == "e-1"
@@ -123,7 +138,15 @@ def test_gold_aggregates_per_store_and_hour(spark):
     ]
     result = gold.store_hour_metrics(spark.createDataFrame(rows, schema)).orderBy(*gold.KEYS).collect()
     got = [
-        (r.store_id, r.hour_start.hour, r.interactions, r.transcripts, r.active_devices, r.words, round(r.confidence_sum, 6))
+        (
+            r.store_id,
+            r.hour_start.hour,
+            r.interactions,
+            r.transcripts,
+            r.active_devices,
+            r.words,
+            round(r.confidence_sum, 6),
+        )
         for r in result
     ]
     assert got == [

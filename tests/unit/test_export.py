@@ -22,8 +22,22 @@ def test_dashboard_groups_by_store_with_days_in_order():
     assert doc["generated_at"] == "2026-11-03T06:00:00Z"
     assert [s["store_id"] for s in doc["stores"]] == ["s1", "s2"]
     assert doc["stores"][0]["days"] == [
-        {"date": "2026-11-02", "interactions": 5, "transcripts": 6, "words": 10, "avg_confidence": 0.8, "active_hours": 2},
-        {"date": "2026-11-03", "interactions": 3, "transcripts": 4, "words": 10, "avg_confidence": 0.8, "active_hours": 2},
+        {
+            "date": "2026-11-02",
+            "interactions": 5,
+            "transcripts": 6,
+            "words": 10,
+            "avg_confidence": 0.8,
+            "active_hours": 2,
+        },
+        {
+            "date": "2026-11-03",
+            "interactions": 3,
+            "transcripts": 4,
+            "words": 10,
+            "avg_confidence": 0.8,
+            "active_hours": 2,
+        },
     ]
     assert doc["totals"] == {"stores": 2, "interactions": 9, "transcripts": 12}
 

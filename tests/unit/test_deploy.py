@@ -1,0 +1,99 @@
+"""What can be checked of the Astronomer deploy without a Docker engine."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from include.settings import PROJECT_ROOT
+
+DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
+UV = PROJECT_ROOT / ".venv" / "bin" / "uv"
+DBT = PROJECT_ROOT / ".venv-dbt" / "bin" / "dbt"
+
+
+def test_the_runtime_image_matches_the_pinned_airflow():
+    (image,) = re.findall(r"^FROM (\S+)", DOCKERFILE, re.M)
+    airflow = re.search(r"^apache-airflow==(\d+)\.(\d+)\.", (PROJECT_ROOT / "requirements.txt").read_text(), re.M)
+    assert re.search(rf"runtime:{airflow[1]}\.{airflow[2]}-\d+-python-3\.11$", image), image
+
+
+def test_every_project_path_the_dockerfile_uses_exists():
+    paths = set(re.findall(r"(?<![\w/.])(\./edge|[\w-]+\.txt|include/[\w/.-]+)", DOCKERFILE))
+    assert {"./edge", "dbt-requirements.txt", "include/jars/pom.xml", "include/dbt_project"} <= paths
+    missing = [p for p in paths if not (PROJECT_ROOT / p).exists()]
+    assert missing == []
+    assert (PROJECT_ROOT / "include" / "spark_session.py").exists()  # `python -m include.spark_session`
+
+
+def test_the_build_context_leaves_local_state_out():
+    ignored = {line.strip() for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()}
+    assert {".venv", ".venv-dbt", ".scout", "include/dbt_project/target"} <= ignored
+
+
+@pytest.mark.parametrize(
+    ("requirements", "pinned"),
+    [("requirements.txt", "apache-airflow==3.3.2"), ("dbt-requirements.txt", "dbt-spark==1.10.3")],
+)
+def test_requirements_resolve_for_python_311(requirements, pinned, tmp_path):
+    result = subprocess.run(
+        [
+            str(UV),
+            "pip",
+            "compile",
+            "--quiet",
+            "--python-version",
+            "3.11",
+            "-o",
+            str(tmp_path / "lock.txt"),
+            str(PROJECT_ROOT / requirements),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert pinned in (tmp_path / "lock.txt").read_text().splitlines()
+
+
+def test_dags_import_with_the_image_layout(tmp_path):
+    """Copy the build context to an Astro-like AIRFLOW_HOME, run the Dockerfile's dbt parse, parse dags/."""
+    home = tmp_path / "usr" / "local" / "airflow"
+    tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    for name in tracked.stdout.splitlines():
+        if (PROJECT_ROOT / name).is_file():
+            (home / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT_ROOT / name, home / name)
+    parse = re.search(r"dbt_venv/bin/dbt (parse[^\n]*\\\n[^\n]*)", DOCKERFILE)[1].replace("\\\n", " ").split()
+    subprocess.run(
+        [str(DBT), *parse],
+        cwd=home,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "SCOUT_HOME": str(home / ".scout")},
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(home),
+        "SCOUT_HOME": str(home / ".scout"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+    }
+    probe = home / "tests" / "dags" / "parse_probe.py"
+    result = subprocess.run(
+        [sys.executable, str(probe), str(home / "dags")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = result.stdout.strip().splitlines()[-1]
+    assert '"import_errors": {}' in report
+    assert '"scout_slice"' in report
+    assert str(home / "dags" / "scout_slice.py") in report  # the copy was parsed, not the checkout
