@@ -70,7 +70,7 @@ lint: $(VENV)/.stamp  ## ruff
 	$(VENV)/bin/ruff format --check .
 
 .PHONY: up
-up: install  ## airflow standalone on 127.0.0.1:8080 with this project's DAGs
+up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080 with this project's DAGs
 	$(PY) -m include.local up
 
 .PHONY: clean

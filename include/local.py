@@ -1,7 +1,7 @@
 """Local entry points behind `make demo` and `make up` (the embedded default: Airflow on SQLite).
 
     python -m include.local demo   # run the slice DAG once with dag.test(), print a summary
-    python -m include.local up     # airflow standalone on 127.0.0.1:8080 with this project's DAGs
+    python -m include.local up     # Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080
 
 The Airflow environment variables must be set before Airflow is imported, so this module imports it
 late, inside the functions.
@@ -10,6 +10,7 @@ late, inside the functions.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -89,17 +90,50 @@ def demo() -> None:
     print(f"slice finished in {time.monotonic() - started:.0f} s")
 
 
+# `airflow standalone` would be simpler, but its scheduler and triggerer start log servers bound to every
+# interface (0.0.0.0:8793/8794); with the LocalExecutor on one machine the API server reads task logs from
+# disk, so the components run here with --skip-serve-logs and the API server on loopback only.
+COMPONENTS = {
+    "api-server": ["api-server", "--host", "127.0.0.1"],  # port: AIRFLOW__API__PORT
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
+}
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def up() -> None:
+    """Run Airflow's components on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM stops them all)."""
     settings = load_settings()
     prepare_airflow(settings)
+    signal.signal(signal.SIGINT, _stop)  # also when started in the background, where SIGINT is ignored
+    signal.signal(signal.SIGTERM, _stop)
+    airflow = Path(sys.executable).with_name("airflow")
+    port = os.environ["AIRFLOW__API__PORT"]
+    env = {**os.environ, "PATH": f"{airflow.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
+    processes = {name: subprocess.Popen([str(airflow), *args], env=env) for name, args in COMPONENTS.items()}
     print(
-        f"Airflow UI: http://127.0.0.1:8080  (user admin; password in {settings.airflow_home}/"
-        "simple_auth_manager_passwords.json.generated)",
+        f"Airflow UI: http://127.0.0.1:{port}  (user admin; password in"
+        f" {settings.airflow_home}/simple_auth_manager_passwords.json.generated). Ctrl-C stops it.",
         flush=True,
     )
-    airflow = Path(sys.executable).with_name("airflow")
-    env = {**os.environ, "PATH": f"{airflow.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    os.execve(str(airflow), [str(airflow), "standalone"], env)
+    try:
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(1)
+        dead = [name for name, p in processes.items() if p.poll() is not None]
+        raise PipelineStepFailed(f"Airflow component(s) exited: {', '.join(dead)}; see the output above")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in processes.values():
+            p.terminate()
+        for p in processes.values():
+            p.wait(timeout=30)
 
 
 def main(argv: list[str]) -> int:

@@ -124,9 +124,10 @@ def airflow_local_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": "8080",
+        "AIRFLOW__API__PORT": os.environ.get("AIRFLOW__API__PORT", "8080"),
         # Cosmos reports usage over the network by default; nothing here may phone out.
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home / "cosmos-cache"),
         "SCOUT_HOME": str(settings.home),
         "PYTHONPATH": str(PROJECT_ROOT),
     }
