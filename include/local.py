@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from include.errors import PipelineStepFailed, ScoutError
-from include.settings import Settings, airflow_local_env, load_settings
+from include.settings import DAGS_DIR, Settings, airflow_local_env, load_settings
 
 SLICE_DAG_ID = "scout_slice"
 POOLS = {"dbt_local": (1, "dbt-spark session: one dbt at a time (embedded Derby metastore)")}
@@ -27,9 +27,12 @@ def _say(message: str) -> None:
     print(f"  {message}", flush=True)
 
 
-def prepare_airflow(settings: Settings) -> None:
-    """Point Airflow at SCOUT_HOME, migrate its SQLite database, create the pools the DAGs use."""
-    os.environ.update(airflow_local_env(settings))
+def prepare_airflow(settings: Settings, dags_folder: Path = DAGS_DIR) -> None:
+    """Point Airflow at SCOUT_HOME and ``dags_folder``, migrate its SQLite database, create the pools.
+
+    Call it before anything imports Airflow: Airflow reads its DAGs folder once, at import.
+    """
+    os.environ.update(airflow_local_env(settings), AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder))
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
     airflow = Path(sys.executable).with_name("airflow")
     result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True)
@@ -41,12 +44,12 @@ def prepare_airflow(settings: Settings) -> None:
         Pool.create_or_update_pool(name, slots=slots, description=description, include_deferred=False)
 
 
-def run_dag(dag_id: str):
-    """dag.test() the DAG from this project's dags/ folder; raise naming the failed tasks."""
+def run_dag(dag_id: str, dags_folder: Path = DAGS_DIR):
+    """dag.test() one DAG of ``dags_folder``; raise PipelineStepFailed naming the tasks that failed."""
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState, TaskInstanceState
 
-    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    bag = DagBag(dag_folder=dags_folder)
     if bag.import_errors:
         raise PipelineStepFailed(f"DAG import errors: {bag.import_errors}")
     dag = bag.get_dag(dag_id)
@@ -136,13 +139,15 @@ def up() -> None:
             p.wait(timeout=30)
 
 
+COMMANDS = {"demo": demo, "up": up}
+
+
 def main(argv: list[str]) -> int:
-    commands = {"demo": demo, "up": up}
-    if len(argv) != 1 or argv[0] not in commands:
-        print(f"usage: python -m include.local {{{'|'.join(commands)}}}", file=sys.stderr)
+    if len(argv) != 1 or argv[0] not in COMMANDS:
+        print(f"usage: python -m include.local {{{'|'.join(COMMANDS)}}}", file=sys.stderr)
         return 2
     try:
-        commands[argv[0]]()
+        COMMANDS[argv[0]]()
     except ScoutError as error:
         print(f"FAILED: {error}", file=sys.stderr)
         return 1
