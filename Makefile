@@ -76,3 +76,25 @@ up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127
 .PHONY: clean
 clean:  ## remove local state (lake, checkpoints, Airflow home); keeps the environments and jars
 	find $(STATE) -mindepth 1 -maxdepth 1 ! -name jars -exec rm -rf {} +
+
+# ---- RetailAdvisorDB (Alembic). The database: SCOUT_RETAIL_DB_URL, else SQLite under SCOUT_HOME. ----
+.PHONY: db-upgrade db-downgrade db-current db-adopt db-seed db-sql
+db-upgrade: $(VENV)/.stamp  ## migrate RetailAdvisorDB to head (or REV=<revision>)
+	$(PY) -m include.retail_db upgrade $(or $(REV),head)
+
+db-downgrade: $(VENV)/.stamp  ## migrate RetailAdvisorDB down to REV=<revision|base|-1>
+	@test -n "$(REV)" || { echo "usage: make db-downgrade REV=<revision|base|-1>" >&2; exit 2; }
+	$(PY) -m include.retail_db downgrade $(REV)
+
+db-current: $(VENV)/.stamp  ## print RetailAdvisorDB's revision
+	$(PY) -m include.retail_db current
+
+db-adopt: $(VENV)/.stamp  ## stamp an unmanaged (legacy) RetailAdvisorDB at the revision it matches
+	$(PY) -m include.retail_db adopt
+
+db-seed: $(VENV)/.stamp  ## load the reference stores, products and devices (idempotent)
+	$(PY) -m include.retail_db seed
+
+db-sql: $(VENV)/.stamp  ## offline SQL: make db-sql FROM=base TO=head DIALECT=mssql|postgresql|sqlite
+	@test -n "$(DIALECT)" || { echo "usage: make db-sql FROM=<rev|base> TO=<rev|head> DIALECT=mssql|postgresql|sqlite" >&2; exit 2; }
+	@$(PY) -m include.retail_db sql $(or $(FROM),base) $(or $(TO),head) $(DIALECT)

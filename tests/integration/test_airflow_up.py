@@ -88,11 +88,17 @@ def test_nothing_listens_beyond_loopback(airflow_up):
     assert {ip for ip, _ in listening} <= {"127.0.0.1", "::1"}, listening
 
 
-def test_the_slice_triggered_over_the_api_runs_under_the_scheduler(airflow_up):
+@pytest.fixture(scope="module")
+def api(airflow_up) -> httpx.Client:
+    """A REST client logged in as the UI's admin (the simple auth manager's generated password)."""
     base, home, _ = airflow_up
     password = json.loads((home / "airflow" / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
     token = httpx.post(f"{base}/auth/token", json={"username": "admin", "password": password}).json()["access_token"]
-    api = httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def test_the_slice_triggered_over_the_api_runs_under_the_scheduler(airflow_up, api):
+    _, home, _ = airflow_up
 
     wait_for(lambda: api.get("/dags/scout_slice").status_code == 200, 60, "the DAG processor to serialize scout_slice")
     run = api.post("/dags/scout_slice/dagRuns", json={"logical_date": None}).json()
@@ -114,3 +120,15 @@ def test_the_slice_triggered_over_the_api_runs_under_the_scheduler(airflow_up):
     expected = synthetic.expected_summary(synthetic.generate())["stores"]
     got = {s["store_id"]: {k: v for k, v in s["days"][0].items() if k != "date"} for s in document["stores"]}
     assert got == expected
+
+
+def test_a_bad_param_is_refused_at_trigger_time_naming_it(api):
+    wait_for(lambda: api.get("/dags/scout_migrations").status_code == 200, 60, "scout_migrations to be serialized")
+
+    refused = api.post(
+        "/dags/scout_migrations/dagRuns", json={"logical_date": None, "conf": {"target_revision": "latest"}}
+    )
+    assert refused.status_code == 400
+    assert "target_revision" in refused.text
+    runs = api.get("/dags/scout_migrations/dagRuns").json()
+    assert runs["total_entries"] == 0
