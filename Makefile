@@ -28,18 +28,25 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt edge/pyproject.toml
 	$(UV) pip install --python $(PY) -r requirements.txt -r requirements-dev.txt -e ./edge
 	touch $@
 
-$(DBT_VENV)/.stamp: dbt-requirements.txt $(VENV)/.stamp
+$(DBT_VENV)/.stamp: dbt-requirements.txt | $(VENV)/.stamp
 	$(call step,dbt environment ($(DBT_VENV)))
 	test -x $(DBT_VENV)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(DBT_VENV)
 	$(UV) pip install --python $(DBT_VENV)/bin/python -r dbt-requirements.txt
 	touch $@
 
-$(STATE)/jars/.stamp: include/jars/pom.xml $(VENV)/.stamp
+$(STATE)/jars/.stamp: include/jars/pom.xml | $(VENV)/.stamp
 	$(call step,Spark jars from Maven Central ($(STATE)/jars))
 	rm -rf $(STATE)/jars && mkdir -p $(STATE)/jars
 	mvn --batch-mode --no-transfer-progress --file include/jars/pom.xml \
 	    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(STATE)/jars
 	$(PY) -m include.spark_session $(STATE)/jars
+	touch $@
+
+$(STATE)/kafka/libs/.stamp: include/kafka/pom.xml
+	$(call step,Kafka broker jars from Maven Central ($(STATE)/kafka/libs))
+	rm -rf $(STATE)/kafka/libs && mkdir -p $(STATE)/kafka/libs
+	mvn --batch-mode --no-transfer-progress --file include/kafka/pom.xml \
+	    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(STATE)/kafka/libs
 	touch $@
 
 # Cosmos renders the dbt DAG from this manifest (LoadMode.DBT_MANIFEST keeps DAG parsing fast).
@@ -49,7 +56,7 @@ $(DBT_PROJECT)/target/manifest.json: $(DBT_VENV)/.stamp $(shell find $(DBT_PROJE
 	    --target-path target --log-path $(CURDIR)/$(STATE)/dbt-logs
 
 .PHONY: install
-install: $(VENV)/.stamp $(DBT_VENV)/.stamp $(STATE)/jars/.stamp $(DBT_PROJECT)/target/manifest.json  ## create/update the environments and fetch the jars
+install: $(VENV)/.stamp $(DBT_VENV)/.stamp $(STATE)/jars/.stamp $(STATE)/kafka/libs/.stamp $(DBT_PROJECT)/target/manifest.json  ## create/update the environments and fetch the jars
 
 .PHONY: demo
 demo: install  ## run the edge-to-dashboard slice through Airflow on the embedded default
@@ -73,9 +80,19 @@ lint: $(VENV)/.stamp  ## ruff
 up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080 with this project's DAGs
 	$(PY) -m include.local up
 
+.PHONY: kafka-jars kafka kafka-stop
+kafka-jars: $(STATE)/kafka/libs/.stamp
+
+kafka: $(VENV)/.stamp kafka-jars  ## start a local Kafka broker (KRaft) on 127.0.0.1:9092 with the hubs' topics
+	$(PY) -m include.kafka_local start
+
+kafka-stop: $(VENV)/.stamp  ## stop the local Kafka broker
+	$(PY) -m include.kafka_local stop
+
 .PHONY: clean
-clean:  ## remove local state (lake, checkpoints, Airflow home); keeps the environments and jars
-	find $(STATE) -mindepth 1 -maxdepth 1 ! -name jars -exec rm -rf {} +
+clean:  ## remove local state (lake, checkpoints, Airflow home, broker data); keeps the environments and jars
+	find $(STATE) -mindepth 1 -maxdepth 1 ! -name jars ! -name kafka -exec rm -rf {} +
+	rm -rf $(STATE)/kafka/broker
 
 # ---- RetailAdvisorDB (Alembic). The database: SCOUT_RETAIL_DB_URL, else SQLite under SCOUT_HOME. ----
 .PHONY: db-upgrade db-downgrade db-current db-adopt db-seed db-sql

@@ -189,6 +189,7 @@ def expected_summary(day: SyntheticDay) -> dict:
         "quarantined": sum(len(b) for b in day.bad_lines.values()),
         "duplicates": len(day.duplicates),
         "store_hours": store_hours,
+        "devices": len({e.device_id for e in day.events}),
         "stores": per_store,
         "date": DAY.date().isoformat(),
     }

@@ -15,11 +15,14 @@ import pytest
 
 from include.settings import PROJECT_ROOT, Settings, airflow_local_env, load_settings
 
+pytest_plugins = ["tests.kafka"]
+
 _HOME = Path(tempfile.mkdtemp(prefix="scout-test-"))
-_PROJECT_JARS = PROJECT_ROOT / ".scout" / "jars"
-if _PROJECT_JARS.exists():
-    # Jars come from `make jars`; tests use them in place instead of copying 100 MB.
-    (_HOME / "jars").symlink_to(_PROJECT_JARS, target_is_directory=True)
+# Jars come from `make install` (Spark's and the Kafka broker's); tests use them in place.
+for _jars in ("jars", "kafka/libs"):
+    if (PROJECT_ROOT / ".scout" / _jars).exists():
+        (_HOME / _jars).parent.mkdir(parents=True, exist_ok=True)
+        (_HOME / _jars).symlink_to(PROJECT_ROOT / ".scout" / _jars, target_is_directory=True)
 os.environ["SCOUT_HOME"] = str(_HOME)
 os.environ.update(airflow_local_env(load_settings()))
 

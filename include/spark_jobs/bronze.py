@@ -6,21 +6,32 @@ exactly once, so a restart neither loses nor duplicates rows.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import sources
+from include.spark_jobs import sinks, sources
 from include.spark_jobs.cli import Trigger, parse_args, session
+from include.spark_jobs.schemas import BRONZE_SCHEMA
 from include.spark_jobs.tables import BRONZE_TABLES
+
+# Event Hubs in production: the job's environment carries the namespace connection string (on Databricks
+# from a secret scope, e.g. spark_env_vars = {"SCOUT_EVENTHUBS_CONNECTION_STRING": "{{secrets/scout/eh}}"}).
+EVENTHUBS_SECRET_ENV = "SCOUT_EVENTHUBS_CONNECTION_STRING"
 
 
 def extract(spark: SparkSession, settings: Settings, hub: str) -> DataFrame:
-    if settings.source == "kafka":
-        return sources.read_kafka(spark, settings.kafka_bootstrap, hub)
-    return sources.read_landing_files(spark, settings.landing_dir, hub)
+    if settings.source == "files":
+        return sources.read_landing_files(spark, settings.landing_dir, hub)
+    if connection_string := os.environ.get(EVENTHUBS_SECRET_ENV):
+        bootstrap, options = sources.eventhubs_kafka_options(
+            connection_string, databricks=settings.engine == "databricks"
+        )
+        return sources.read_kafka(spark, bootstrap, hub, options)
+    return sources.read_kafka(spark, settings.kafka_bootstrap, hub)
 
 
 def load(stream: DataFrame, settings: Settings, table: str, trigger: Trigger) -> StreamingQuery:
@@ -34,6 +45,10 @@ def load(stream: DataFrame, settings: Settings, table: str, trigger: Trigger) ->
 
 
 def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
+    # Every bronze table exists after a run, empty if its hub had nothing yet: downstream readers and
+    # streams never meet a missing table.
+    for table in BRONZE_TABLES.values():
+        sinks.ensure_table(spark, settings.table_path(table), BRONZE_SCHEMA)
     queries = [load(extract(spark, settings, hub), settings, table, trigger) for hub, table in BRONZE_TABLES.items()]
     for query in queries:
         query.awaitTermination()

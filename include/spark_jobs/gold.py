@@ -1,8 +1,9 @@
-"""Gold: interactions per store per hour, from silver transcripts.
+"""Gold: interactions per store per hour (from silver transcripts) and a health summary per device (from
+silver heartbeats).
 
-Each micro-batch names the (store, hour) keys it touched; those keys are recomputed from the whole silver
-table and MERGEd into gold. Late events land in the right hour, and a replayed batch rewrites the same
-values, so the table is correct after any restart.
+Each micro-batch names the keys it touched; those keys are recomputed from the whole silver table and
+MERGEd into gold. Late events land in the right place, and a replayed batch rewrites the same values, so
+the tables are correct after any restart.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from pyspark.sql import functions as F
 from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.cli import Trigger, parse_args, session
-from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS, SILVER_TRANSCRIPTS
+from include.spark_jobs.tables import (
+    GOLD_DEVICE_HEALTH_SUMMARY,
+    GOLD_STORE_INTERACTION_METRICS,
+    SILVER_DEVICE_HEARTBEAT,
+    SILVER_TRANSCRIPTS,
+)
 
 KEYS = ["store_id", "hour_start"]
+# A device is offline when its last heartbeat is this much older than the fleet's latest one (data time,
+# not wall-clock time, so replays and backfills give the same answer). Heartbeats come every few minutes.
+OFFLINE_AFTER_S = 3600
 
 
 def with_hour(transcripts: DataFrame) -> DataFrame:
@@ -44,7 +53,26 @@ def store_hour_metrics(transcripts: DataFrame) -> DataFrame:
     )
 
 
-def write_batch(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+def device_health(heartbeats: DataFrame, offline_after_s: int = OFFLINE_AFTER_S) -> DataFrame:
+    """Pure: one row per device, its latest state, extremes, and whether it has gone silent."""
+    per_device = heartbeats.groupBy("device_id").agg(
+        F.max_by("store_id", "ts").alias("store_id"),
+        F.max_by("location", "ts").alias("location"),
+        F.max_by("client_version", "ts").alias("client_version"),
+        F.min("ts").alias("first_seen"),
+        F.max("ts").alias("last_seen"),
+        F.count(F.lit(1)).alias("heartbeats"),
+        F.max_by("uptime_s", "ts").alias("uptime_s"),
+        F.avg("cpu_load").alias("avg_cpu_load"),
+        F.max("cpu_temp_c").alias("max_cpu_temp_c"),
+        F.max("spool_depth").alias("max_spool_depth"),
+    )
+    fleet_latest = heartbeats.agg(F.max("ts").alias("fleet_latest"))
+    offline = F.col("last_seen") < F.col("fleet_latest") - F.make_dt_interval(secs=F.lit(offline_after_s))
+    return per_device.crossJoin(fleet_latest).withColumn("offline", offline).drop("fleet_latest")
+
+
+def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> None:
     spark = batch.sparkSession
     silver = sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS))
     affected = with_hour(silver).join(F.broadcast(touched_keys(batch)), KEYS, "left_semi")
@@ -52,14 +80,46 @@ def write_batch(settings: Settings, batch: DataFrame, batch_id: int) -> None:
     sinks.merge_rows(rows, settings.table_path(GOLD_STORE_INTERACTION_METRICS), KEYS, update=True)
 
 
+def write_device_health(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+    # The offline flag of every device depends on the fleet's latest heartbeat, so the (small) summary is
+    # recomputed whole from silver, then MERGEd.
+    heartbeats = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_DEVICE_HEARTBEAT))
+    rows = device_health(heartbeats).withColumn("updated_at", F.current_timestamp())
+    sinks.merge_rows(rows, settings.table_path(GOLD_DEVICE_HEALTH_SUMMARY), ["device_id"], update=True)
+
+
+GOLD_QUERIES = {
+    GOLD_STORE_INTERACTION_METRICS: (SILVER_TRANSCRIPTS, write_store_metrics),
+    GOLD_DEVICE_HEALTH_SUMMARY: (SILVER_DEVICE_HEARTBEAT, write_device_health),
+}
+
+
+def ensure_tables(spark: SparkSession, settings: Settings) -> None:
+    """Create the gold tables up front (empty if silver is), so dbt and the exports never meet a missing one."""
+    transcripts = sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS)).limit(0)
+    heartbeats = sinks.read_table(spark, settings.table_path(SILVER_DEVICE_HEARTBEAT)).limit(0)
+    for table, rows in (
+        (GOLD_STORE_INTERACTION_METRICS, store_hour_metrics(transcripts)),
+        (GOLD_DEVICE_HEALTH_SUMMARY, device_health(heartbeats)),
+    ):
+        sinks.ensure_table(
+            spark, settings.table_path(table), rows.withColumn("updated_at", F.current_timestamp()).schema
+        )
+
+
 def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
-    stream = spark.readStream.format("delta").load(str(settings.table_path(SILVER_TRANSCRIPTS)))
-    writer = (
-        stream.writeStream.queryName(GOLD_STORE_INTERACTION_METRICS)
-        .option("checkpointLocation", str(settings.checkpoint_dir / GOLD_STORE_INTERACTION_METRICS))
-        .foreachBatch(lambda batch, batch_id: write_batch(settings, batch, batch_id))
-    )
-    trigger.apply(writer).start().awaitTermination()
+    ensure_tables(spark, settings)
+    queries = []
+    for table, (source, write) in GOLD_QUERIES.items():
+        stream = spark.readStream.format("delta").load(str(settings.table_path(source)))
+        writer = (
+            stream.writeStream.queryName(table)
+            .option("checkpointLocation", str(settings.checkpoint_dir / table))
+            .foreachBatch(lambda batch, batch_id, write=write: write(settings, batch, batch_id))
+        )
+        queries.append(trigger.apply(writer).start())
+    for query in queries:
+        query.awaitTermination()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -57,10 +57,10 @@ def hub_schema(hub: str) -> T.StructType:
 BRONZE_SCHEMA = T.StructType(
     [
         T.StructField("payload", T.StringType(), True),
-        T.StructField("hub", T.StringType(), False),
+        T.StructField("hub", T.StringType(), True),
         T.StructField("source_file", T.StringType(), True),
         T.StructField("kafka_partition", T.IntegerType(), True),
         T.StructField("kafka_offset", T.LongType(), True),
-        T.StructField("ingest_time", T.TimestampType(), False),
+        T.StructField("ingest_time", T.TimestampType(), True),
     ]
 )

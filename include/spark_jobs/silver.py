@@ -1,12 +1,15 @@
-"""Silver: bronze transcripts parsed against the contract, checked, deduplicated on event_id.
+"""Silver: bronze events parsed against the contract, checked, deduplicated on event_id.
 
-Rows that fail a `drop` expectation go to silver_quarantine with their raw payload and the reasons; the
-pass/fail counts of every expectation go to gold_dq_metrics, per micro-batch (like the DLT event log).
+Each silver table is declared once (SilverTable): the event type it holds, its expectations and its
+columns. Rows that fail a `drop` expectation go to the table's quarantine table (<table>_quarantine) with
+the raw payload and the names of the rules they broke; every expectation's pass/fail counts go to
+gold_dq_metrics, one row per expectation per micro-batch (like the DLT event log).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession
@@ -17,62 +20,117 @@ from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.cli import Trigger, parse_args, session
 from include.spark_jobs.expectations import Expectation, apply_expectations
-from include.spark_jobs.schemas import hub_schema
-from include.spark_jobs.tables import BRONZE_TABLES, GOLD_DQ_METRICS, SILVER_QUARANTINE, SILVER_TRANSCRIPTS
-from scout_edge.contract import SCHEMA_VERSION, Transcript
+from include.spark_jobs.schemas import BRONZE_SCHEMA, event_schema
+from include.spark_jobs.tables import BRONZE_TABLES, GOLD_DQ_METRICS, SILVER_DEVICE_HEARTBEAT, SILVER_TRANSCRIPTS
+from scout_edge.contract import SCHEMA_VERSION, Event, Heartbeat, Transcript
 
 CORRUPT = "_corrupt_record"
-
-TRANSCRIPT_EXPECTATIONS = [
-    Expectation("valid_json", f"{CORRUPT} is null"),
-    Expectation("is_transcript", f"event_type = '{Transcript.event_type}'"),
-    Expectation("known_schema_version", f"schema_version = {SCHEMA_VERSION}"),
-    Expectation("has_event_id", "event_id is not null and event_id != ''"),
-    Expectation("has_device_and_store", "device_id is not null and store_id is not null"),
-    Expectation("has_timestamp", "ts is not null"),
-    Expectation("non_negative_word_count", "word_count >= 0"),
-    Expectation("confidence_in_range", "confidence between 0 and 1", "warn"),
-]
+MAX_PAYLOAD_BYTES = 64 * 1024  # an event is a few hundred bytes; anything this big is not one
 
 DQ_METRICS_SCHEMA = (
     "table string, batch_id long, expectation string, action string,"
     " passed long, failed long, dropped long, recorded_at timestamp"
 )
-
-SILVER_COLUMNS = [
-    "event_id",
-    "device_id",
-    "store_id",
-    "session_id",
-    "ts",
-    "text",
-    "word_count",
-    "language",
-    "confidence",
-    "audio_url",
-    "source_file",
-    "redacted",
-    "schema_version",
-    "ingest_time",
-]
+QUARANTINE_SCHEMA = "batch_id long, payload string, reasons array<string>, source_file string, ingest_time timestamp"
 
 
-def parse(bronze: DataFrame) -> DataFrame:
-    """Bronze rows -> contract fields (+ ingest_time, raw payload, and the corrupt-record marker)."""
-    schema = hub_schema(Transcript.hub).add(T.StructField(CORRUPT, T.StringType(), True))
-    event = F.from_json("payload", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
+def contract_expectations(event: type[Event]) -> list[Expectation]:
+    """What every event must satisfy to enter silver, whatever its type."""
+    return [
+        Expectation("parses_against_contract", f"{CORRUPT} is null"),  # malformed JSON or a wrong type
+        Expectation("payload_within_limit", f"octet_length(payload) <= {MAX_PAYLOAD_BYTES}"),
+        Expectation(f"is_{event.event_type}", f"event_type = '{event.event_type}'"),
+        Expectation("known_schema_version", f"schema_version = {SCHEMA_VERSION}"),
+        Expectation("has_event_id", "event_id is not null and event_id != ''"),
+        Expectation("has_device_and_store", "device_id is not null and store_id is not null"),
+        Expectation("has_timestamp", "ts is not null"),
+    ]
+
+
+@dataclass(frozen=True)
+class SilverTable:
+    name: str
+    event: type[Event]
+    expectations: list[Expectation]
+    columns: list[str]
+
+    @property
+    def bronze(self) -> str:
+        return BRONZE_TABLES[self.event.hub]
+
+    @property
+    def quarantine(self) -> str:
+        return f"{self.name}_quarantine"
+
+
+TRANSCRIPTS = SilverTable(
+    SILVER_TRANSCRIPTS,
+    Transcript,
+    [
+        *contract_expectations(Transcript),
+        Expectation("non_negative_word_count", "word_count >= 0"),
+        Expectation("confidence_in_range", "confidence between 0 and 1", "warn"),
+    ],
+    [
+        "event_id",
+        "device_id",
+        "store_id",
+        "session_id",
+        "ts",
+        "text",
+        "word_count",
+        "language",
+        "confidence",
+        "audio_url",
+        "source_file",
+        "redacted",
+        "schema_version",
+        "ingest_time",
+    ],
+)
+
+HEARTBEATS = SilverTable(
+    SILVER_DEVICE_HEARTBEAT,
+    Heartbeat,
+    [
+        *contract_expectations(Heartbeat),
+        Expectation("non_negative_uptime", "uptime_s >= 0"),
+        Expectation("non_negative_spool_depth", "spool_depth >= 0"),
+        Expectation("plausible_cpu_temperature", "cpu_temp_c is null or cpu_temp_c between -20 and 110", "warn"),
+    ],
+    [
+        "event_id",
+        "device_id",
+        "store_id",
+        "ts",
+        "uptime_s",
+        "cpu_load",
+        "mem_used_pct",
+        "disk_used_pct",
+        "cpu_temp_c",
+        "client_version",
+        "location",
+        "spool_depth",
+        "last_publish_ts",
+        "schema_version",
+        "ingest_time",
+    ],
+)
+
+SILVER_TABLES = (TRANSCRIPTS, HEARTBEATS)
+
+
+def parse(bronze: DataFrame, event: type[Event]) -> DataFrame:
+    """Bronze rows -> contract fields (+ ingest_time, the raw payload and the corrupt-record marker)."""
+    schema = event_schema(event).add(T.StructField(CORRUPT, T.StringType(), True))
+    parsed = F.from_json("payload", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
     return bronze.select(
-        event.alias("e"), "payload", "ingest_time", F.col("source_file").alias("bronze_source_file")
+        parsed.alias("e"), "payload", "ingest_time", F.col("source_file").alias("bronze_source_file")
     ).select("e.*", "payload", "ingest_time", "bronze_source_file")
 
 
-def dedupe(valid: DataFrame) -> DataFrame:
-    return valid.dropDuplicates(["event_id"]).select(*SILVER_COLUMNS)
-
-
-def quarantine_rows(rejected: DataFrame, table: str, batch_id: int) -> DataFrame:
+def quarantine_rows(rejected: DataFrame, batch_id: int) -> DataFrame:
     return rejected.select(
-        F.lit(table).alias("target_table"),
         F.lit(batch_id).cast("long").alias("batch_id"),
         "payload",
         "reasons",
@@ -99,40 +157,58 @@ def metrics_rows(spark: SparkSession, metrics: list[dict], table: str, batch_id:
     return spark.createDataFrame(rows, schema=DQ_METRICS_SCHEMA)
 
 
-def write_batch(settings: Settings, batch: DataFrame, batch_id: int) -> None:
-    parsed = parse(batch).cache()
+def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_id: int) -> None:
+    """One micro-batch: check, quarantine, count, then MERGE the new event_ids (replays change nothing)."""
+    parsed = parse(batch, table.event).cache()
     try:
-        outcome = apply_expectations(parsed, TRANSCRIPT_EXPECTATIONS)
-        rows = dedupe(outcome.valid).cache()
-        duplicates = outcome.valid.count() - rows.count()
-        app_id = f"scout-silver-{SILVER_TRANSCRIPTS}"
+        outcome = apply_expectations(parsed, table.expectations)
+        valid = outcome.valid.cache()
+        rows = valid.dropDuplicates(["event_id"]).select(*table.columns)
+        duplicates = valid.count() - rows.count()
+        app_id = f"scout-silver-{table.name}"
         sinks.append_once(
-            quarantine_rows(outcome.quarantine, SILVER_TRANSCRIPTS, batch_id),
-            settings.table_path(SILVER_QUARANTINE),
-            app_id,
-            batch_id,
+            quarantine_rows(outcome.quarantine, batch_id), settings.table_path(table.quarantine), app_id, batch_id
         )
         sinks.append_once(
-            metrics_rows(batch.sparkSession, outcome.metrics, SILVER_TRANSCRIPTS, batch_id, duplicates),
+            metrics_rows(batch.sparkSession, outcome.metrics, table.name, batch_id, duplicates),
             settings.table_path(GOLD_DQ_METRICS),
             app_id,
             batch_id,
         )
-        sinks.merge_rows(rows, settings.table_path(SILVER_TRANSCRIPTS), ["event_id"], update=False)
-        rows.unpersist()
+        sinks.merge_rows(rows, settings.table_path(table.name), ["event_id"], update=False)
+        valid.unpersist()
     finally:
         parsed.unpersist()
 
 
-def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
-    bronze_table = BRONZE_TABLES[Transcript.hub]
-    stream = spark.readStream.format("delta").load(str(settings.table_path(bronze_table)))
+def start(spark: SparkSession, settings: Settings, table: SilverTable, trigger: Trigger):
+    stream = spark.readStream.format("delta").load(str(settings.table_path(table.bronze)))
     writer = (
-        stream.writeStream.queryName(SILVER_TRANSCRIPTS)
-        .option("checkpointLocation", str(settings.checkpoint_dir / SILVER_TRANSCRIPTS))
-        .foreachBatch(lambda batch, batch_id: write_batch(settings, batch, batch_id))
+        stream.writeStream.queryName(table.name)
+        .option("checkpointLocation", str(settings.checkpoint_dir / table.name))
+        .foreachBatch(lambda batch, batch_id: write_batch(settings, table, batch, batch_id))
     )
-    trigger.apply(writer).start().awaitTermination()
+    return trigger.apply(writer).start()
+
+
+def ensure_tables(spark: SparkSession, settings: Settings) -> None:
+    """Create every silver, quarantine and metrics table up front, so readers never meet a missing one."""
+    empty_bronze = spark.createDataFrame([], BRONZE_SCHEMA)
+    for table in SILVER_TABLES:
+        schema = parse(empty_bronze, table.event).select(*table.columns).schema
+        sinks.ensure_table(spark, settings.table_path(table.name), schema)
+        sinks.ensure_table(spark, settings.table_path(table.quarantine), _schema(spark, QUARANTINE_SCHEMA))
+    sinks.ensure_table(spark, settings.table_path(GOLD_DQ_METRICS), _schema(spark, DQ_METRICS_SCHEMA))
+
+
+def _schema(spark: SparkSession, ddl: str) -> T.StructType:
+    return spark.createDataFrame([], ddl).schema
+
+
+def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
+    ensure_tables(spark, settings)
+    for query in [start(spark, settings, table, trigger) for table in SILVER_TABLES]:
+        query.awaitTermination()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

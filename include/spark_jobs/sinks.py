@@ -10,16 +10,17 @@ from pathlib import Path
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
 
 
-def ensure_table(spark: SparkSession, path: Path, df: DataFrame) -> DeltaTable:
-    return DeltaTable.createIfNotExists(spark).location(str(path)).addColumns(df.schema).execute()
+def ensure_table(spark: SparkSession, path: Path, schema: StructType) -> DeltaTable:
+    return DeltaTable.createIfNotExists(spark).location(str(path)).addColumns(schema).execute()
 
 
 def merge_rows(df: DataFrame, path: Path, keys: list[str], *, update: bool) -> None:
     """Insert rows whose key is new; with ``update`` also overwrite rows whose key exists."""
     spark = df.sparkSession
-    table = ensure_table(spark, path, df)
+    table = ensure_table(spark, path, df.schema)
     on = " and ".join(f"t.{k} <=> s.{k}" for k in keys)
     merge = table.alias("t").merge(df.alias("s"), on)
     if update:

@@ -36,6 +36,32 @@ def read_landing_files(spark: SparkSession, landing_dir: Path, hub: str) -> Data
     )
 
 
+def eventhubs_kafka_options(connection_string: str, *, databricks: bool) -> tuple[str, dict[str, str]]:
+    """(bootstrap servers, kafka.* options) for the Kafka endpoint of an Event Hubs namespace.
+
+    The password is the namespace's connection string and the user the literal `$ConnectionString`; on
+    Databricks the Kafka client is shaded, so the JAAS login module has a `kafkashaded.` prefix.
+    """
+    fields = dict(part.split("=", 1) for part in connection_string.strip().rstrip(";").split(";") if "=" in part)
+    endpoint = fields.get("Endpoint", "")
+    if not endpoint.startswith("sb://"):
+        raise ValueError(
+            "an Event Hubs connection string starts with Endpoint=sb://<namespace>.servicebus.windows.net/"
+        )
+    host = endpoint.removeprefix("sb://").rstrip("/")
+    module = "org.apache.kafka.common.security.plain.PlainLoginModule"
+    if databricks:
+        module = f"kafkashaded.{module}"
+    secret = connection_string.replace("\\", "\\\\").replace('"', '\\"')
+    return f"{host}:9093", {
+        "kafka.security.protocol": "SASL_SSL",
+        "kafka.sasl.mechanism": "PLAIN",
+        "kafka.sasl.jaas.config": f'{module} required username="$ConnectionString" password="{secret}";',
+        "kafka.request.timeout.ms": "60000",
+        "kafka.session.timeout.ms": "30000",
+    }
+
+
 def read_kafka(spark: SparkSession, bootstrap: str, hub: str, options: dict[str, str] | None = None) -> DataFrame:
     """One hub as a Kafka topic. ``options`` carries kafka.* security settings (SASL_SSL for Event Hubs)."""
     reader = (

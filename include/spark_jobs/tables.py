@@ -13,14 +13,16 @@ BRONZE_TABLES: dict[str, str] = {
 }
 
 SILVER_TRANSCRIPTS = "silver_transcripts"
-SILVER_QUARANTINE = "silver_quarantine"
+SILVER_DEVICE_HEARTBEAT = "silver_device_heartbeat"
 GOLD_STORE_INTERACTION_METRICS = "gold_store_interaction_metrics"
+GOLD_DEVICE_HEALTH_SUMMARY = "gold_device_health_summary"
 GOLD_DQ_METRICS = "gold_dq_metrics"
 
+SILVER = (SILVER_TRANSCRIPTS, SILVER_DEVICE_HEARTBEAT)
 ALL_TABLES: tuple[str, ...] = (
     *BRONZE_TABLES.values(),
-    SILVER_TRANSCRIPTS,
-    SILVER_QUARANTINE,
+    *(name for table in SILVER for name in (table, f"{table}_quarantine")),
     GOLD_STORE_INTERACTION_METRICS,
+    GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_DQ_METRICS,
 )

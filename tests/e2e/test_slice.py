@@ -10,7 +10,7 @@ from include import synthetic
 from include.export import MART
 from include.local import prepare_airflow, run_dag
 from include.pipeline import lakehouse_counts
-from scout_edge.contract import Heartbeat, Transcript, VisualDetection
+from tests.expected import table_counts
 
 pytestmark = pytest.mark.e2e
 
@@ -29,16 +29,7 @@ def first_run(settings, spark):
 
 def test_every_table_holds_exactly_what_the_input_implies(first_run, expected):
     counts, _ = first_run
-    lines = expected["bronze_lines"]
-    assert counts == {
-        "bronze_stt_raw": lines[Transcript.hub],
-        "bronze_visual_stream": lines[VisualDetection.hub],
-        "bronze_device_heartbeat": lines[Heartbeat.hub],
-        "silver_transcripts": expected["silver_transcripts"],
-        "silver_quarantine": expected["quarantined"],
-        "gold_store_interaction_metrics": expected["store_hours"],
-        "gold_dq_metrics": 9,  # one micro-batch: 8 expectations + the dedupe count
-    }
+    assert counts == table_counts(expected)
 
 
 def test_the_dashboard_export_matches_the_synthetic_input(first_run, expected):

@@ -73,7 +73,7 @@ def test_parse_reads_a_device_event_back_exactly(spark):
         confidence=0.5,
         audio_url="file:///clips/e-1.wav",
     )
-    (row,) = silver.parse(bronze(spark, [event.to_json()])).collect()
+    (row,) = silver.parse(bronze(spark, [event.to_json()]), Transcript).collect()
     assert row["event_id"] == "e-1"
     assert row["ts"] == datetime(2026, 11, 2, 9, 15, 0, 250000)
     assert row["audio_url"] == "file:///clips/e-1.wav"
@@ -89,7 +89,7 @@ def test_silver_quarantines_bad_rows_with_reasons_and_keeps_warnings(spark):
         transcript("neg", word_count=-1),
         transcript("v2", schema_version=2),
     ]
-    outcome = apply_expectations(silver.parse(bronze(spark, payloads)), silver.TRANSCRIPT_EXPECTATIONS)
+    outcome = apply_expectations(silver.parse(bronze(spark, payloads), Transcript), silver.TRANSCRIPTS.expectations)
 
     assert sorted(r.event_id for r in outcome.valid.collect()) == ["ok-1", "warn-1"]
     reasons = {r.payload: r.reasons for r in outcome.quarantine.collect()}
@@ -97,12 +97,12 @@ def test_silver_quarantines_bad_rows_with_reasons_and_keeps_warnings(spark):
     assert reasons.pop(transcript("neg", word_count=-1)) == ["non_negative_word_count"]
     assert reasons.pop(transcript("v2", schema_version=2)) == ["known_schema_version"]
     (malformed,) = reasons.values()
-    assert malformed[0] == "valid_json"  # and every check of a field it lacks
+    assert malformed[0] == "parses_against_contract"  # and every check of a field it lacks
 
     metrics = {m["expectation"]: (m["passed"], m["failed"], m["dropped"]) for m in outcome.metrics}
     assert metrics["confidence_in_range"] == (4, 2, 0)  # warn: counted, kept (NULL fails, as in DLT)
     assert metrics["has_device_and_store"] == (4, 2, 2)  # the malformed line fails it too
-    assert metrics["valid_json"] == (5, 1, 1)
+    assert metrics["parses_against_contract"] == (5, 1, 1)
 
 
 def test_a_fail_expectation_stops_the_batch(spark):
@@ -113,18 +113,18 @@ def test_a_fail_expectation_stops_the_batch(spark):
 
 def test_silver_batch_dedupes_and_a_replayed_batch_changes_nothing(spark, lake):
     batch = bronze(spark, [transcript("a"), transcript("a"), transcript("b"), transcript("bad", store_id=None)])
-    silver.write_batch(lake, batch, 0)
-    silver.write_batch(lake, batch, 0)  # the same micro-batch again, as after a crash before the commit
+    silver.write_batch(lake, silver.TRANSCRIPTS, batch, 0)
+    silver.write_batch(lake, silver.TRANSCRIPTS, batch, 0)  # the same micro-batch again, as after a crash
 
     def table(name):
         return sinks.read_table(spark, lake.table_path(name))
 
     assert sorted(r.event_id for r in table("silver_transcripts").collect()) == ["a", "b"]
-    assert table("silver_quarantine").count() == 1
+    assert table("silver_transcripts_quarantine").count() == 1
     dq = {r.expectation: r.dropped for r in table("gold_dq_metrics").collect()}
     assert dq["unique_event_id"] == 1
     assert dq["has_device_and_store"] == 1
-    assert table("gold_dq_metrics").count() == len(silver.TRANSCRIPT_EXPECTATIONS) + 1
+    assert table("gold_dq_metrics").count() == len(silver.TRANSCRIPTS.expectations) + 1
 
 
 def test_gold_aggregates_per_store_and_hour(spark):
@@ -161,3 +161,34 @@ def test_merge_rows_is_idempotent_and_updates_in_place(spark, tmp_path):
     sinks.merge_rows(spark.createDataFrame([("k1", 1), ("k2", 2)], "k string, v long"), path, ["k"], update=True)
     sinks.merge_rows(spark.createDataFrame([("k1", 1), ("k2", 5)], "k string, v long"), path, ["k"], update=True)
     assert sorted(tuple(r) for r in sinks.read_table(spark, path).collect()) == [("k1", 1), ("k2", 5)]
+
+
+def test_wrong_types_and_oversized_payloads_are_quarantined_with_their_reason(spark):
+    payloads = [
+        transcript("ok"),
+        transcript("typed", word_count="six"),  # a string where the contract says integer
+        transcript("big", text="x" * (silver.MAX_PAYLOAD_BYTES + 1)),
+    ]
+    outcome = apply_expectations(silver.parse(bronze(spark, payloads), Transcript), silver.TRANSCRIPTS.expectations)
+    assert [r.event_id for r in outcome.valid.collect()] == ["ok"]
+    reasons = {r.payload: r.reasons for r in outcome.quarantine.collect()}
+    assert reasons[payloads[2]] == ["payload_within_limit"]
+    assert reasons[payloads[1]][0] == "parses_against_contract"
+
+
+def test_device_health_flags_a_device_that_went_silent(spark):
+    schema = (
+        "device_id string, store_id string, location string, client_version string, ts timestamp,"
+        " uptime_s double, cpu_load double, cpu_temp_c double, spool_depth long"
+    )
+    rows = [
+        ("d1", "s1", "door", "0.1.0", datetime(2026, 11, 2, 9, 0), 100.0, 0.5, 50.0, 0),
+        ("d1", "s1", "door", "0.1.1", datetime(2026, 11, 2, 12, 0), 10900.0, 1.5, 71.5, 12),
+        ("d2", "s1", "till", "0.1.0", datetime(2026, 11, 2, 9, 0), 50.0, 0.2, None, 3),
+        ("d2", "s1", "till", "0.1.0", datetime(2026, 11, 2, 10, 30), 5450.0, 0.4, 48.0, 0),
+    ]
+    result = {r.device_id: r for r in gold.device_health(spark.createDataFrame(rows, schema), 3600).collect()}
+    assert (result["d1"].offline, result["d2"].offline) == (False, True)  # d2 last seen 90 min before the fleet
+    assert result["d1"].client_version == "0.1.1" and result["d1"].uptime_s == 10900.0
+    assert (result["d1"].heartbeats, result["d1"].max_cpu_temp_c, result["d1"].max_spool_depth) == (2, 71.5, 12)
+    assert result["d2"].max_cpu_temp_c == 48.0 and result["d2"].avg_cpu_load == pytest.approx(0.3)
