@@ -80,6 +80,13 @@ lint: $(VENV)/.stamp  ## ruff
 up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080 with this project's DAGs
 	$(PY) -m include.local up
 
+.PHONY: medallion medallion-continuous
+medallion: install  ## bronze -> silver -> gold once over the landing zone (SCOUT_SOURCE=kafka: the topics)
+	$(PY) -m include.spark_jobs.medallion --trigger available-now
+
+medallion-continuous: install  ## keep bronze, silver and gold running every 10 s (Ctrl-C stops)
+	$(PY) -m include.spark_jobs.medallion --trigger continuous --interval "10 seconds"
+
 .PHONY: kafka-jars kafka kafka-stop
 kafka-jars: $(STATE)/kafka/libs/.stamp
 

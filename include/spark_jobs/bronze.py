@@ -23,9 +23,9 @@ from include.spark_jobs.tables import BRONZE_TABLES
 EVENTHUBS_SECRET_ENV = "SCOUT_EVENTHUBS_CONNECTION_STRING"
 
 
-def extract(spark: SparkSession, settings: Settings, hub: str) -> DataFrame:
+def extract(spark: SparkSession, settings: Settings, hub: str, trigger: Trigger) -> DataFrame:
     if settings.source == "files":
-        return sources.read_landing_files(spark, settings.landing_dir, hub)
+        return sources.read_landing_files(spark, settings.landing_dir, hub, trigger.max_files)
     if connection_string := os.environ.get(EVENTHUBS_SECRET_ENV):
         bootstrap, options = sources.eventhubs_kafka_options(
             connection_string, databricks=settings.engine == "databricks"
@@ -44,13 +44,21 @@ def load(stream: DataFrame, settings: Settings, table: str, trigger: Trigger) ->
     return trigger.apply(writer).start(str(settings.table_path(table)))
 
 
-def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
-    # Every bronze table exists after a run, empty if its hub had nothing yet: downstream readers and
-    # streams never meet a missing table.
+def ensure_tables(spark: SparkSession, settings: Settings) -> None:
+    """Every bronze table exists, empty if its hub had nothing yet: downstream streams never meet a missing one."""
     for table in BRONZE_TABLES.values():
         sinks.ensure_table(spark, settings.table_path(table), BRONZE_SCHEMA)
-    queries = [load(extract(spark, settings, hub), settings, table, trigger) for hub, table in BRONZE_TABLES.items()]
-    for query in queries:
+
+
+def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
+    return [
+        load(extract(spark, settings, hub, trigger), settings, table, trigger) for hub, table in BRONZE_TABLES.items()
+    ]
+
+
+def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
+    ensure_tables(spark, settings)
+    for query in start(spark, settings, trigger):
         query.awaitTermination()
 
 

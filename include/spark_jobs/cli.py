@@ -28,6 +28,7 @@ TRIGGERS = ("available-now", "continuous")
 class Trigger:
     mode: str = "available-now"
     interval: str = "30 seconds"
+    max_files: int = 100  # landing files per micro-batch: bounds a batch's size and a replay's cost
 
     def apply(self, writer: DataStreamWriter) -> DataStreamWriter:
         if self.mode == "available-now":
@@ -41,9 +42,13 @@ def parse_args(layer: str, argv: Sequence[str] | None) -> tuple[Settings, Trigge
     parser.add_argument("--source", choices=SOURCES, default=settings.source)
     parser.add_argument("--trigger", choices=TRIGGERS, default="available-now")
     parser.add_argument("--interval", default="30 seconds", help="processing-time interval for continuous")
+    parser.add_argument("--max-files-per-trigger", type=int, default=Trigger.max_files, metavar="N")
     parser.add_argument("--home", type=Path, default=settings.home, help="state folder: lake, checkpoints, landing")
     args = parser.parse_args(argv)
-    return replace(settings, source=args.source, home=args.home.resolve()), Trigger(args.trigger, args.interval)
+    if args.max_files_per_trigger < 1:
+        parser.error("--max-files-per-trigger must be at least 1")
+    trigger = Trigger(args.trigger, args.interval, args.max_files_per_trigger)
+    return replace(settings, source=args.source, home=args.home.resolve()), trigger
 
 
 def session(settings: Settings, app_name: str) -> SparkSession:

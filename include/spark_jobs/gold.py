@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
 from include.spark_jobs import sinks
@@ -107,8 +108,7 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
         )
 
 
-def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
-    ensure_tables(spark, settings)
+def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
     queries = []
     for table, (source, write) in GOLD_QUERIES.items():
         stream = spark.readStream.format("delta").load(str(settings.table_path(source)))
@@ -118,7 +118,12 @@ def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
             .foreachBatch(lambda batch, batch_id, write=write: write(settings, batch, batch_id))
         )
         queries.append(trigger.apply(writer).start())
-    for query in queries:
+    return queries
+
+
+def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
+    ensure_tables(spark, settings)
+    for query in start(spark, settings, trigger):
         query.awaitTermination()
 
 

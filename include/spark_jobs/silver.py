@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
 from include.spark_jobs import sinks
@@ -158,13 +159,20 @@ def metrics_rows(spark: SparkSession, metrics: list[dict], table: str, batch_id:
 
 
 def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_id: int) -> None:
-    """One micro-batch: check, quarantine, count, then MERGE the new event_ids (replays change nothing)."""
+    """One micro-batch: check, quarantine, count, then MERGE the new event_ids.
+
+    The quarantine and the metrics rows are written before the MERGE with the batch id as Delta txnVersion:
+    a batch replayed after a crash finds them already there and skips them, so every count is written once.
+    """
     parsed = parse(batch, table.event).cache()
     try:
         outcome = apply_expectations(parsed, table.expectations)
         valid = outcome.valid.cache()
+        target = settings.table_path(table.name)
         rows = valid.dropDuplicates(["event_id"]).select(*table.columns)
-        duplicates = valid.count() - rows.count()
+        known = sinks.ensure_table(batch.sparkSession, target, rows.schema).toDF().select("event_id")
+        # Duplicates within the batch and of events already in silver (e.g. an edge retry hours later).
+        duplicates = valid.count() - rows.join(known, "event_id", "left_anti").count()
         app_id = f"scout-silver-{table.name}"
         sinks.append_once(
             quarantine_rows(outcome.quarantine, batch_id), settings.table_path(table.quarantine), app_id, batch_id
@@ -175,13 +183,13 @@ def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_
             app_id,
             batch_id,
         )
-        sinks.merge_rows(rows, settings.table_path(table.name), ["event_id"], update=False)
+        sinks.merge_rows(rows, target, ["event_id"], update=False)  # insert-only MERGE: replays add nothing
         valid.unpersist()
     finally:
         parsed.unpersist()
 
 
-def start(spark: SparkSession, settings: Settings, table: SilverTable, trigger: Trigger):
+def start_table(spark: SparkSession, settings: Settings, table: SilverTable, trigger: Trigger) -> StreamingQuery:
     stream = spark.readStream.format("delta").load(str(settings.table_path(table.bronze)))
     writer = (
         stream.writeStream.queryName(table.name)
@@ -205,9 +213,13 @@ def _schema(spark: SparkSession, ddl: str) -> T.StructType:
     return spark.createDataFrame([], ddl).schema
 
 
+def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
+    return [start_table(spark, settings, table, trigger) for table in SILVER_TABLES]
+
+
 def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
     ensure_tables(spark, settings)
-    for query in [start(spark, settings, table, trigger) for table in SILVER_TABLES]:
+    for query in start(spark, settings, trigger):
         query.awaitTermination()
 
 

@@ -11,10 +11,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-MAX_FILES_PER_TRIGGER = 100
 
-
-def read_landing_files(spark: SparkSession, landing_dir: Path, hub: str) -> DataFrame:
+def read_landing_files(spark: SparkSession, landing_dir: Path, hub: str, max_files: int = 100) -> DataFrame:
     """JSON lines written by the edge file transport into ``landing_dir/<hub>/``, one line a row.
 
     Read as text, not JSON: a malformed line must reach bronze verbatim so silver can quarantine it.
@@ -23,7 +21,7 @@ def read_landing_files(spark: SparkSession, landing_dir: Path, hub: str) -> Data
     folder.mkdir(parents=True, exist_ok=True)  # a hub with no files yet is an empty stream, not an error
     return (
         spark.readStream.format("text")
-        .option("maxFilesPerTrigger", MAX_FILES_PER_TRIGGER)
+        .option("maxFilesPerTrigger", max_files)
         .load(str(folder))
         .select(
             F.col("value").alias("payload"),

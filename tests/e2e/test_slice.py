@@ -32,6 +32,14 @@ def test_every_table_holds_exactly_what_the_input_implies(first_run, expected):
     assert counts == table_counts(expected)
 
 
+def test_an_independent_delta_reader_sees_the_same_rows(first_run, settings):
+    from deltalake import DeltaTable
+
+    counts, _ = first_run
+    seen = {table: DeltaTable(str(settings.table_path(table))).to_pyarrow_dataset().count_rows() for table in counts}
+    assert seen == counts
+
+
 def test_the_dashboard_export_matches_the_synthetic_input(first_run, expected):
     _, document = first_run
     assert document["source"] == "scout_marts.store_daily_metrics"

@@ -192,3 +192,15 @@ def test_device_health_flags_a_device_that_went_silent(spark):
     assert result["d1"].client_version == "0.1.1" and result["d1"].uptime_s == 10900.0
     assert (result["d1"].heartbeats, result["d1"].max_cpu_temp_c, result["d1"].max_spool_depth) == (2, 71.5, 12)
     assert result["d2"].max_cpu_temp_c == 48.0 and result["d2"].avg_cpu_load == pytest.approx(0.3)
+
+
+def test_a_duplicate_arriving_in_a_later_batch_is_counted_not_inserted(spark, lake):
+    silver.write_batch(lake, silver.TRANSCRIPTS, bronze(spark, [transcript("a"), transcript("b")]), 0)
+    silver.write_batch(lake, silver.TRANSCRIPTS, bronze(spark, [transcript("b"), transcript("c")]), 1)
+    assert sorted(r.event_id for r in sinks.read_table(spark, lake.table_path("silver_transcripts")).collect()) == [
+        "a",
+        "b",
+        "c",
+    ]
+    dq = sinks.read_table(spark, lake.table_path("gold_dq_metrics")).where("expectation = 'unique_event_id'")
+    assert sorted((r.batch_id, r.dropped) for r in dq.collect()) == [(0, 0), (1, 1)]
