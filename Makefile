@@ -87,6 +87,10 @@ medallion: install  ## bronze -> silver -> gold once over the landing zone (SCOU
 medallion-continuous: install  ## keep bronze, silver and gold running every 10 s (Ctrl-C stops)
 	$(PY) -m include.spark_jobs.medallion --trigger continuous --interval "10 seconds"
 
+.PHONY: bench
+bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
+	$(PY) -m include.benchmarks --events $(or $(EVENTS),1000000)
+
 .PHONY: kafka-jars kafka kafka-stop
 kafka-jars: $(STATE)/kafka/libs/.stamp
 

@@ -35,6 +35,8 @@ LOCAL_CONF = {
     "spark.sql.session.timeZone": "UTC",
     # Tiny local data on 2 cores: 200 shuffle partitions would be 200 near-empty tasks per stage.
     "spark.sql.shuffle.partitions": "4",
+    # Local mode runs everything in the driver JVM; the 1 GiB default spills micro-batch caches to disk.
+    "spark.driver.memory": "4g",
     "spark.default.parallelism": "2",
     # The jobs address tables by path; the Hive metastore (Derby, single user) belongs to dbt.
     "spark.sql.catalogImplementation": "in-memory",

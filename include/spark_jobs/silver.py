@@ -169,7 +169,9 @@ def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_
         outcome = apply_expectations(parsed, table.expectations)
         valid = outcome.valid.cache()
         target = settings.table_path(table.name)
-        rows = valid.dropDuplicates(["event_id"]).select(*table.columns)
+        # Cached: the dedupe shuffle feeds both the duplicate count and the MERGE. (Safe to cache, unlike
+        # anything read from the target table, which the MERGE changes.)
+        rows = valid.dropDuplicates(["event_id"]).select(*table.columns).cache()
         known = sinks.ensure_table(batch.sparkSession, target, rows.schema).toDF().select("event_id")
         # Duplicates within the batch and of events already in silver (e.g. an edge retry hours later).
         duplicates = valid.count() - rows.join(known, "event_id", "left_anti").count()
@@ -184,6 +186,7 @@ def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_
             batch_id,
         )
         sinks.merge_rows(rows, target, ["event_id"], update=False)  # insert-only MERGE: replays add nothing
+        rows.unpersist()
         valid.unpersist()
     finally:
         parsed.unpersist()

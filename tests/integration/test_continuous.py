@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 from deltalake import DeltaTable
 
 from include import synthetic
-from include.settings import PROJECT_ROOT, Settings
+from include.settings import Settings
 from tests.expected import table_counts
+from tests.processes import start_medallion
 
 pytestmark = pytest.mark.spark
 
@@ -33,25 +32,7 @@ def test_continuous_mode_processes_files_that_land_while_it_runs(tmp_path, setti
     day = synthetic.generate()
     expected = table_counts(synthetic.expected_summary(day))
 
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "include.spark_jobs.medallion",
-            "--home",
-            str(home),
-            "--trigger",
-            "continuous",
-            "--interval",
-            "2 seconds",
-        ],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "SCOUT_HOME": str(home)},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_medallion(home, "--trigger", "continuous", "--interval", "2 seconds")
     try:
         deadline = time.monotonic() + 120
         while rows(lake, "gold_store_interaction_metrics") < 0:  # running: every table exists, empty

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,9 +13,10 @@ import pytest
 from pyspark.sql import functions as F
 
 from include import synthetic
-from include.settings import PROJECT_ROOT, Settings
+from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.tables import ALL_TABLES, GOLD_DQ_METRICS
+from tests.processes import start_medallion
 
 pytestmark = pytest.mark.spark
 
@@ -46,15 +46,7 @@ def home_with_input(root: Path, jars: Path, day: synthetic.SyntheticDay) -> Path
 
 
 def medallion(home: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "include.spark_jobs.medallion", "--home", str(home), "--max-files-per-trigger", "3"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "SCOUT_HOME": str(home)},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_medallion(home, "--max-files-per-trigger", "3")
 
 
 def finish(process: subprocess.Popen) -> None:

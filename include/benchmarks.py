@@ -1,0 +1,94 @@
+"""Throughput of the medallion against the engine's floor, on this machine.
+
+    python -m include.benchmarks --events 1000000      # or: make bench EVENTS=1000000
+
+Writes N synthetic events (the slice's generator, scaled up) as JSON-lines files into a scratch home,
+then in one SparkSession times (1) the floor: the same files copied text -> Delta with no transformation,
+and (2) bronze -> silver -> gold in available-now mode. Prints events per second for both and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from include import synthetic
+from include.settings import Settings, load_settings
+from include.spark_jobs import bronze, gold, silver
+from include.spark_jobs.cli import Trigger
+from include.spark_session import get_spark
+
+LINES_PER_FILE = 20_000
+EVENTS_PER_SESSION = 3.5  # a visual detection and 2-3 transcripts
+
+
+def write_input(landing: Path, events: int) -> int:
+    sessions = max(1, round(events / EVENTS_PER_SESSION / (len(synthetic.STORES) * synthetic.DEVICES_PER_STORE)))
+    day = synthetic.generate(seed=11, sessions_per_device=sessions)
+    by_hub: dict[str, list[str]] = {}
+    for event in day.events:
+        by_hub.setdefault(event.hub, []).append(event.to_json())
+    written = 0
+    for hub, lines in by_hub.items():
+        (landing / hub).mkdir(parents=True, exist_ok=True)
+        for n, start in enumerate(range(0, len(lines), LINES_PER_FILE)):
+            chunk = lines[start : start + LINES_PER_FILE]
+            (landing / hub / f"part-{n:05d}.jsonl").write_text("\n".join(chunk) + "\n")
+            written += len(chunk)
+    return written
+
+
+def timed(label: str, action) -> float:
+    print(f"  {label} ...", flush=True)
+    started = time.perf_counter()
+    action()
+    seconds = time.perf_counter() - started
+    print(f"  {label}: {seconds:.1f} s", flush=True)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m include.benchmarks")
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    base = load_settings()
+    scratch = Path(tempfile.mkdtemp(prefix="scout-bench-"))
+    try:
+        (scratch / "jars").symlink_to(base.jars_dir.resolve(), target_is_directory=True)
+        settings = Settings(home=scratch)
+        print(f"writing ~{args.events:,} events to {settings.landing_dir}", flush=True)
+        events = write_input(settings.landing_dir, args.events)
+        spark = get_spark(settings, "scout-bench")
+        trigger = Trigger(max_files=1000)
+
+        floor_s = timed(
+            "floor: JSON lines -> Delta, no transformation",
+            lambda: (
+                spark.read.text(str(settings.landing_dir / "*" / "*.jsonl"))
+                .write.format("delta")
+                .save(str(scratch / "floor"))
+            ),
+        )
+        layer_s = {
+            layer.__name__.rsplit(".", 1)[1]: timed(
+                layer.__name__, lambda layer=layer: layer.run(spark, settings, trigger)
+            )
+            for layer in (bronze, silver, gold)
+        }
+        pipeline_s = sum(layer_s.values())
+        print()
+        print(f"events: {events:,} on {spark.sparkContext.defaultParallelism} cores")
+        print(f"floor     {events / floor_s:>12,.0f} events/s  ({floor_s:.1f} s)")
+        for name, seconds in layer_s.items():
+            print(f"  {name:<8}{events / seconds:>12,.0f} events/s  ({seconds:.1f} s)")
+        print(f"pipeline  {events / pipeline_s:>12,.0f} events/s  ({pipeline_s:.1f} s)")
+        print(f"pipeline / floor = {floor_s / pipeline_s:.2f}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
