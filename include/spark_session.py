@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,8 @@ def get_spark(settings: Settings, app_name: str = "scout") -> SparkSession:
 
     # Read by the JVM at launch, before any conf: keeps Spark from resolving the host's public address.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python UDFs run in worker processes: make them this interpreter (the venv), not `python3` on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master("local[2]").appName(app_name)
     conf = {
         **LOCAL_CONF,

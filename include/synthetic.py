@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from include.catalog import brand_mentioned
 from scout_edge.contract import Event, Heartbeat, Transcript, VisualDetection, to_iso
 
 STORES = ("store-001", "store-002")
@@ -190,6 +191,7 @@ def expected_summary(day: SyntheticDay) -> dict:
         "duplicates": len(day.duplicates),
         "store_hours": store_hours,
         "devices": len({e.device_id for e in day.events}),
+        "store_brand_days": len({(t.store_id, brand_mentioned(t.text), t.ts[:10]) for t in transcripts}),
         "stores": per_store,
         "date": DAY.date().isoformat(),
     }

@@ -20,6 +20,7 @@ def table_counts(summary: dict) -> dict[str, int]:
         "silver_device_heartbeat_quarantine": 0,
         "gold_store_interaction_metrics": summary["store_hours"],
         "gold_device_health_summary": summary["devices"],
+        "gold_transcript_sentiment_analysis": summary["store_brand_days"],
         # One micro-batch per silver table: a row per declared rule, plus the dedupe count.
         "gold_dq_metrics": sum(len(t.expectations) + 1 for t in silver.SILVER_TABLES),
     }

@@ -9,19 +9,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from include import synthetic
+from include.catalog import PRODUCTS
 from include.retail_db import migrate
 
 STORE_NAMES = {
     "store-001": ("Scout Sari-Sari Quezon City", "NCR", "Quezon City"),
     "store-002": ("Scout Sari-Sari Makati", "NCR", "Makati"),
 }
-PRODUCTS = [
-    ("LM-PC-60", "Lucky Me Pancit Canton 60g", "Lucky Me", "Noodles"),
-    ("BB-MILK-300", "Bear Brand Powdered Milk 300g", "Bear Brand", "Dairy"),
-    ("NC-3IN1-10", "Nescafe 3in1 Original 10s", "Nescafe", "Coffee"),
-    ("AL-EVAP-370", "Alaska Evaporada 370ml", "Alaska", "Dairy"),
-    ("SG-SOAP-135", "Safeguard Pure White 135g", "Safeguard", "Personal care"),
-]
 
 
 def _missing(conn: sa.Connection, table: sa.Table, key: str, rows: list[dict]) -> list[dict]:

@@ -1,5 +1,5 @@
-"""Gold: interactions per store per hour (from silver transcripts) and a health summary per device (from
-silver heartbeats).
+"""Gold: interactions per store per hour and sentiment per store, brand and day (from silver transcripts),
+and a health summary per device (from silver heartbeats).
 
 Each micro-batch names the keys it touched; those keys are recomputed from the whole silver table and
 MERGEd into gold. Late events land in the right place, and a replayed batch rewrites the same values, so
@@ -15,11 +15,12 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import sinks
+from include.spark_jobs import sentiment, sinks
 from include.spark_jobs.cli import Trigger, parse_args, session
 from include.spark_jobs.tables import (
     GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_STORE_INTERACTION_METRICS,
+    GOLD_TRANSCRIPT_SENTIMENT,
     SILVER_DEVICE_HEARTBEAT,
     SILVER_TRANSCRIPTS,
 )
@@ -81,6 +82,14 @@ def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> 
     sinks.merge_rows(rows, settings.table_path(GOLD_STORE_INTERACTION_METRICS), KEYS, update=True)
 
 
+def write_sentiment(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+    touched = batch.select("store_id", F.to_date("ts").alias("day")).distinct()
+    silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_TRANSCRIPTS))
+    affected = silver.withColumn("day", F.to_date("ts")).join(F.broadcast(touched), ["store_id", "day"], "left_semi")
+    rows = sentiment.by_store_brand_day(sentiment.scored(affected)).withColumn("updated_at", F.current_timestamp())
+    sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), sentiment.KEYS, update=True)
+
+
 def write_device_health(settings: Settings, batch: DataFrame, batch_id: int) -> None:
     # The offline flag of every device depends on the fleet's latest heartbeat, so the (small) summary is
     # recomputed whole from silver, then MERGEd.
@@ -92,6 +101,7 @@ def write_device_health(settings: Settings, batch: DataFrame, batch_id: int) -> 
 GOLD_QUERIES = {
     GOLD_STORE_INTERACTION_METRICS: (SILVER_TRANSCRIPTS, write_store_metrics),
     GOLD_DEVICE_HEALTH_SUMMARY: (SILVER_DEVICE_HEARTBEAT, write_device_health),
+    GOLD_TRANSCRIPT_SENTIMENT: (SILVER_TRANSCRIPTS, write_sentiment),
 }
 
 
@@ -102,6 +112,7 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     for table, rows in (
         (GOLD_STORE_INTERACTION_METRICS, store_hour_metrics(transcripts)),
         (GOLD_DEVICE_HEALTH_SUMMARY, device_health(heartbeats)),
+        (GOLD_TRANSCRIPT_SENTIMENT, sentiment.by_store_brand_day(sentiment.scored(transcripts))),
     ):
         sinks.ensure_table(
             spark, settings.table_path(table), rows.withColumn("updated_at", F.current_timestamp()).schema

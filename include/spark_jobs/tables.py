@@ -16,6 +16,7 @@ SILVER_TRANSCRIPTS = "silver_transcripts"
 SILVER_DEVICE_HEARTBEAT = "silver_device_heartbeat"
 GOLD_STORE_INTERACTION_METRICS = "gold_store_interaction_metrics"
 GOLD_DEVICE_HEALTH_SUMMARY = "gold_device_health_summary"
+GOLD_TRANSCRIPT_SENTIMENT = "gold_transcript_sentiment_analysis"
 GOLD_DQ_METRICS = "gold_dq_metrics"
 
 SILVER = (SILVER_TRANSCRIPTS, SILVER_DEVICE_HEARTBEAT)
@@ -24,5 +25,6 @@ ALL_TABLES: tuple[str, ...] = (
     *(name for table in SILVER for name in (table, f"{table}_quarantine")),
     GOLD_STORE_INTERACTION_METRICS,
     GOLD_DEVICE_HEALTH_SUMMARY,
+    GOLD_TRANSCRIPT_SENTIMENT,
     GOLD_DQ_METRICS,
 )

@@ -220,7 +220,8 @@ def test_an_unknown_revision_is_refused_before_anything_runs(sqlite_url):
 
 
 def test_seed_loads_the_reference_data_once(db_url):
-    from include.retail_db.seed import PRODUCTS, seed
+    from include.catalog import PRODUCTS
+    from include.retail_db.seed import seed
 
     with pytest.raises(migrate.MigrationError, match="not at head"):
         seed(db_url)

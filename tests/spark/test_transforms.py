@@ -10,7 +10,7 @@ from pyspark.sql import Row
 from pyspark.sql import types as T
 
 from include.errors import ExpectationFailed
-from include.spark_jobs import gold, silver, sinks
+from include.spark_jobs import gold, sentiment, silver, sinks
 from include.spark_jobs.expectations import Expectation, apply_expectations
 from include.spark_jobs.schemas import BRONZE_SCHEMA, event_schema
 from scout_edge.contract import EVENT_TYPES, Heartbeat, Transcript, VisualDetection
@@ -204,3 +204,36 @@ def test_a_duplicate_arriving_in_a_later_batch_is_counted_not_inserted(spark, la
     ]
     dq = sinks.read_table(spark, lake.table_path("gold_dq_metrics")).where("expectation = 'unique_event_id'")
     assert sorted((r.batch_id, r.dropped) for r in dq.collect()) == [(0, 0), (1, 1)]
+
+
+def test_sentiment_per_store_brand_and_day(spark):
+    schema = "store_id string, ts timestamp, text string"
+    rows = [
+        ("s1", datetime(2026, 11, 2, 9, 0), "I love Bear Brand milk, it is great"),
+        ("s1", datetime(2026, 11, 2, 9, 5), "where is the bear brand milk"),
+        ("s1", datetime(2026, 11, 2, 23, 59), "this nescafe is terrible and awful"),
+        ("s1", datetime(2026, 11, 3, 0, 1), "this nescafe is terrible and awful"),
+        ("s2", datetime(2026, 11, 2, 10, 0), "where is aisle five"),
+    ]
+    result = sentiment.by_store_brand_day(sentiment.scored(spark.createDataFrame(rows, schema)))
+    got = sorted(
+        (r.store_id, r.brand, r.day.isoformat(), r.transcripts, r.positive, r.negative, r.neutral)
+        for r in result.collect()
+    )
+    assert got == [
+        ("s1", "Bear Brand", "2026-11-02", 2, 1, 0, 1),
+        ("s1", "Nescafe", "2026-11-02", 1, 0, 1, 0),
+        ("s1", "Nescafe", "2026-11-03", 1, 0, 1, 0),
+        ("s2", "(none)", "2026-11-02", 1, 0, 0, 1),
+    ]
+    by_key = {(r.brand, r.day.isoformat()): r.avg_compound for r in result.collect()}
+    assert by_key[("Bear Brand", "2026-11-02")] > 0 > by_key[("Nescafe", "2026-11-02")]
+
+
+def test_brand_detection_takes_the_first_catalog_brand_named():
+    from include.catalog import brand_mentioned
+
+    assert brand_mentioned("is Nescafe cheaper than bear brand?") == "Nescafe"
+    assert brand_mentioned("where is the BEAR BRAND milk") == "Bear Brand"
+    assert brand_mentioned("can i pay with gcash") is None
+    assert brand_mentioned(None) is None
