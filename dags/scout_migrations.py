@@ -6,19 +6,19 @@ database is the Airflow connection `retail_advisor_db` (or SCOUT_RETAIL_DB_URL; 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from airflow.sdk import Param, dag, get_current_context, task
+
+from include.dag_defaults import DEFAULT_ARGS, START_DATE
 
 
 @dag(
     dag_id="scout_migrations",
     schedule=None,
-    start_date=datetime(2026, 11, 1),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["scout", "retail-advisor-db", "migrations"],
-    default_args={"owner": "scout-data", "retries": 1, "retry_delay": timedelta(seconds=30)},
+    default_args=DEFAULT_ARGS,
     params={
         "target_revision": Param(
             "head",

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup
 
 from include import dbt_config
+from include.dag_defaults import DEFAULT_ARGS, START_DATE
 from include.settings import load_settings
 
 settings = load_settings()
@@ -17,11 +16,11 @@ settings = load_settings()
 @dag(
     dag_id="scout_slice",
     schedule=None,
-    start_date=datetime(2026, 11, 1),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["scout", "slice", "medallion", "dbt"],
-    default_args={"owner": "scout-data", "retries": 1, "retry_delay": timedelta(seconds=30)},
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
 )
 def scout_slice():

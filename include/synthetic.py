@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from include.catalog import brand_mentioned
-from scout_edge.contract import Event, Heartbeat, Transcript, VisualDetection, to_iso
+from scout_edge.contract import Event, Heartbeat, InsightFeedback, Transcript, VisualDetection, to_iso
 
 STORES = ("store-001", "store-002")
 DEVICES_PER_STORE = 2
@@ -116,6 +116,27 @@ def _heartbeats(rng: random.Random, store: str, device: str) -> list[Event]:
     return beats
 
 
+INSIGHT_TYPES = ("restock", "upsell", "staffing")
+FEEDBACK_PER_STORE = 8
+
+
+def _insight_feedback(rng: random.Random, store: str) -> list[Event]:
+    """Advisors acting on the day's generated insights, from the store's dashboard tablet."""
+    return [
+        InsightFeedback(
+            event_id=_uuid(rng),
+            device_id=f"{store}-tablet",
+            store_id=store,
+            ts=to_iso(DAY + timedelta(hours=rng.randrange(OPEN_HOUR, CLOSE_HOUR), minutes=rng.randrange(60))),
+            insight_id=_uuid(rng),
+            insight_type=rng.choice(INSIGHT_TYPES),
+            action=rng.choice(("taken", "taken", "dismissed")),
+            advisor_id=f"{store}-advisor",
+        )
+        for _ in range(FEEDBACK_PER_STORE)
+    ]
+
+
 def generate(seed: int = 7, sessions_per_device: int = 6) -> SyntheticDay:
     rng = random.Random(seed)
     day = SyntheticDay()
@@ -124,6 +145,9 @@ def generate(seed: int = 7, sessions_per_device: int = 6) -> SyntheticDay:
             device = f"{store}-pi-{n:02d}"
             day.events += _device_sessions(rng, store, device, sessions_per_device)
             day.events += _heartbeats(rng, store, device)
+    feedback_rng = random.Random(seed + 1)  # its own stream: the devices' events stay as they were
+    for store in STORES:
+        day.events += _insight_feedback(feedback_rng, store)
     first_transcript = next(e for e in day.events if isinstance(e, Transcript))
     day.duplicates.append(first_transcript)  # the same event delivered twice (an edge retry)
     no_store = replace(first_transcript, event_id=_uuid(rng), store_id=None)  # type: ignore[arg-type]
@@ -190,7 +214,10 @@ def expected_summary(day: SyntheticDay) -> dict:
         "quarantined": sum(len(b) for b in day.bad_lines.values()),
         "duplicates": len(day.duplicates),
         "store_hours": store_hours,
-        "devices": len({e.device_id for e in day.events}),
+        "devices": len({e.device_id for e in day.events if isinstance(e, Heartbeat)}),
+        "store_insight_types": len(
+            {(e.store_id, e.insight_type) for e in day.events if isinstance(e, InsightFeedback)}
+        ),
         "store_brand_days": len({(t.store_id, brand_mentioned(t.text), t.ts[:10]) for t in transcripts}),
         "stores": per_store,
         "date": DAY.date().isoformat(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from include.spark_jobs import silver
-from scout_edge.contract import Heartbeat, Transcript, VisualDetection
+from scout_edge.contract import Heartbeat, InsightFeedback, Transcript, VisualDetection
 
 
 def table_counts(summary: dict) -> dict[str, int]:
@@ -12,15 +12,18 @@ def table_counts(summary: dict) -> dict[str, int]:
         "bronze_stt_raw": lines[Transcript.hub],
         "bronze_visual_stream": lines[VisualDetection.hub],
         "bronze_device_heartbeat": lines[Heartbeat.hub],
-        "bronze_annotated_events": 0,  # no such events in the slice's input: the tables exist, empty
-        "bronze_insight_feedback": 0,
+        "bronze_annotated_events": 0,  # no such events in the slice's input: the table exists, empty
+        "bronze_insight_feedback": lines[InsightFeedback.hub],
         "silver_transcripts": summary["silver_transcripts"],
         "silver_transcripts_quarantine": summary["quarantined"],
         "silver_device_heartbeat": lines[Heartbeat.hub],
         "silver_device_heartbeat_quarantine": 0,
+        "silver_insight_feedback": lines[InsightFeedback.hub],
+        "silver_insight_feedback_quarantine": 0,
         "gold_store_interaction_metrics": summary["store_hours"],
         "gold_device_health_summary": summary["devices"],
         "gold_transcript_sentiment_analysis": summary["store_brand_days"],
+        "gold_insight_feedback": summary["store_insight_types"],
         # One micro-batch per silver table: a row per declared rule, plus the dedupe count.
         "gold_dq_metrics": sum(len(t.expectations) + 1 for t in silver.SILVER_TABLES),
     }

@@ -113,6 +113,7 @@ class InsightFeedback(Event):
     hub: ClassVar[str] = "eh-insight-feedback"
 
     insight_id: str
+    insight_type: str  # e.g. "restock", "upsell", "staffing"
     action: str  # "taken" | "dismissed"
     advisor_id: str | None = None
 

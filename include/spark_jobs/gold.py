@@ -1,5 +1,6 @@
 """Gold: interactions per store per hour and sentiment per store, brand and day (from silver transcripts),
-and a health summary per device (from silver heartbeats).
+a health summary per device (from silver heartbeats) and taken/dismissed rates per store and insight type
+(from silver insight feedback).
 
 Each micro-batch names the keys it touched; those keys are recomputed from the whole silver table and
 MERGEd into gold. Late events land in the right place, and a replayed batch rewrites the same values, so
@@ -19,9 +20,11 @@ from include.spark_jobs import sentiment, sinks
 from include.spark_jobs.cli import Trigger, parse_args, session
 from include.spark_jobs.tables import (
     GOLD_DEVICE_HEALTH_SUMMARY,
+    GOLD_INSIGHT_FEEDBACK,
     GOLD_STORE_INTERACTION_METRICS,
     GOLD_TRANSCRIPT_SENTIMENT,
     SILVER_DEVICE_HEARTBEAT,
+    SILVER_INSIGHT_FEEDBACK,
     SILVER_TRANSCRIPTS,
 )
 
@@ -90,6 +93,26 @@ def write_sentiment(settings: Settings, batch: DataFrame, batch_id: int) -> None
     sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), sentiment.KEYS, update=True)
 
 
+def insight_feedback(feedback: DataFrame) -> DataFrame:
+    """Pure: per store and insight type, how often advisors took or dismissed the insight."""
+    taken = F.count(F.when(F.col("action") == "taken", 1))
+    return feedback.groupBy("store_id", "insight_type").agg(
+        taken.alias("taken"),
+        F.count(F.when(F.col("action") == "dismissed", 1)).alias("dismissed"),
+        F.count(F.lit(1)).alias("feedback"),
+        F.round(taken / F.count(F.lit(1)), 4).alias("taken_rate"),
+        F.max("ts").alias("last_feedback_ts"),
+    )
+
+
+def write_insight_feedback(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+    keys = ["store_id", "insight_type"]
+    silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_INSIGHT_FEEDBACK))
+    affected = silver.join(F.broadcast(batch.select(*keys).distinct()), keys, "left_semi")
+    rows = insight_feedback(affected).withColumn("updated_at", F.current_timestamp())
+    sinks.merge_rows(rows, settings.table_path(GOLD_INSIGHT_FEEDBACK), keys, update=True)
+
+
 def write_device_health(settings: Settings, batch: DataFrame, batch_id: int) -> None:
     # The offline flag of every device depends on the fleet's latest heartbeat, so the (small) summary is
     # recomputed whole from silver, then MERGEd.
@@ -102,6 +125,7 @@ GOLD_QUERIES = {
     GOLD_STORE_INTERACTION_METRICS: (SILVER_TRANSCRIPTS, write_store_metrics),
     GOLD_DEVICE_HEALTH_SUMMARY: (SILVER_DEVICE_HEARTBEAT, write_device_health),
     GOLD_TRANSCRIPT_SENTIMENT: (SILVER_TRANSCRIPTS, write_sentiment),
+    GOLD_INSIGHT_FEEDBACK: (SILVER_INSIGHT_FEEDBACK, write_insight_feedback),
 }
 
 
@@ -109,10 +133,12 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Create the gold tables up front (empty if silver is), so dbt and the exports never meet a missing one."""
     transcripts = sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS)).limit(0)
     heartbeats = sinks.read_table(spark, settings.table_path(SILVER_DEVICE_HEARTBEAT)).limit(0)
+    feedback = sinks.read_table(spark, settings.table_path(SILVER_INSIGHT_FEEDBACK)).limit(0)
     for table, rows in (
         (GOLD_STORE_INTERACTION_METRICS, store_hour_metrics(transcripts)),
         (GOLD_DEVICE_HEALTH_SUMMARY, device_health(heartbeats)),
         (GOLD_TRANSCRIPT_SENTIMENT, sentiment.by_store_brand_day(sentiment.scored(transcripts))),
+        (GOLD_INSIGHT_FEEDBACK, insight_feedback(feedback)),
     ):
         sinks.ensure_table(
             spark, settings.table_path(table), rows.withColumn("updated_at", F.current_timestamp()).schema

@@ -22,8 +22,14 @@ from include.spark_jobs import sinks
 from include.spark_jobs.cli import Trigger, parse_args, session
 from include.spark_jobs.expectations import Expectation, apply_expectations
 from include.spark_jobs.schemas import BRONZE_SCHEMA, event_schema
-from include.spark_jobs.tables import BRONZE_TABLES, GOLD_DQ_METRICS, SILVER_DEVICE_HEARTBEAT, SILVER_TRANSCRIPTS
-from scout_edge.contract import SCHEMA_VERSION, Event, Heartbeat, Transcript
+from include.spark_jobs.tables import (
+    BRONZE_TABLES,
+    GOLD_DQ_METRICS,
+    SILVER_DEVICE_HEARTBEAT,
+    SILVER_INSIGHT_FEEDBACK,
+    SILVER_TRANSCRIPTS,
+)
+from scout_edge.contract import SCHEMA_VERSION, Event, Heartbeat, InsightFeedback, Transcript
 
 CORRUPT = "_corrupt_record"
 MAX_PAYLOAD_BYTES = 64 * 1024  # an event is a few hundred bytes; anything this big is not one
@@ -118,7 +124,29 @@ HEARTBEATS = SilverTable(
     ],
 )
 
-SILVER_TABLES = (TRANSCRIPTS, HEARTBEATS)
+INSIGHT_FEEDBACK = SilverTable(
+    SILVER_INSIGHT_FEEDBACK,
+    InsightFeedback,
+    [
+        *contract_expectations(InsightFeedback),
+        Expectation("has_insight", "insight_id is not null and insight_type is not null"),
+        Expectation("known_action", "action in ('taken', 'dismissed')"),
+    ],
+    [
+        "event_id",
+        "device_id",
+        "store_id",
+        "ts",
+        "insight_id",
+        "insight_type",
+        "action",
+        "advisor_id",
+        "schema_version",
+        "ingest_time",
+    ],
+)
+
+SILVER_TABLES = (TRANSCRIPTS, HEARTBEATS, INSIGHT_FEEDBACK)
 
 
 def parse(bronze: DataFrame, event: type[Event]) -> DataFrame:

@@ -14,17 +14,20 @@ BRONZE_TABLES: dict[str, str] = {
 
 SILVER_TRANSCRIPTS = "silver_transcripts"
 SILVER_DEVICE_HEARTBEAT = "silver_device_heartbeat"
+SILVER_INSIGHT_FEEDBACK = "silver_insight_feedback"
 GOLD_STORE_INTERACTION_METRICS = "gold_store_interaction_metrics"
 GOLD_DEVICE_HEALTH_SUMMARY = "gold_device_health_summary"
 GOLD_TRANSCRIPT_SENTIMENT = "gold_transcript_sentiment_analysis"
+GOLD_INSIGHT_FEEDBACK = "gold_insight_feedback"
 GOLD_DQ_METRICS = "gold_dq_metrics"
 
-SILVER = (SILVER_TRANSCRIPTS, SILVER_DEVICE_HEARTBEAT)
+SILVER = (SILVER_TRANSCRIPTS, SILVER_DEVICE_HEARTBEAT, SILVER_INSIGHT_FEEDBACK)
 ALL_TABLES: tuple[str, ...] = (
     *BRONZE_TABLES.values(),
     *(name for table in SILVER for name in (table, f"{table}_quarantine")),
     GOLD_STORE_INTERACTION_METRICS,
     GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_TRANSCRIPT_SENTIMENT,
+    GOLD_INSIGHT_FEEDBACK,
     GOLD_DQ_METRICS,
 )

@@ -50,27 +50,25 @@ def test_else_sqlite_under_scout_home(monkeypatch, tmp_path):
     assert database_url(Settings(home=tmp_path)) == f"sqlite:///{tmp_path / 'retail_advisor.db'}"
 
 
-def test_a_second_sqlite_migration_refuses_while_the_first_holds_the_lock(tmp_path):
-    db = tmp_path / "ra.db"
-    env = {**os.environ, "SCOUT_RETAIL_DB_URL": f"sqlite:///{db}", "SCOUT_MIGRATION_LOCK_TIMEOUT": "2"}
-    with open(f"{db}.migration-lock", "w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)  # what a running migration holds
-        blocked = subprocess.run(
-            [sys.executable, "-m", "include.retail_db", "upgrade"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-    assert blocked.returncode == 1
-    assert "holds the lock; gave up after 2 s" in blocked.stderr
-    assert migrate.current(f"sqlite:///{db}") is None
-    freed = subprocess.run(
+def upgrade_cli(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "include.retail_db", "upgrade"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_a_second_sqlite_migration_refuses_while_the_first_holds_the_lock(tmp_path):
+    db = tmp_path / "ra.db"
+    env = {**os.environ, "SCOUT_RETAIL_DB_URL": f"sqlite:///{db}", "SCOUT_MIGRATION_LOCK_TIMEOUT": "2"}
+    with open(f"{db}.migration-lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # what a running migration holds
+        blocked = upgrade_cli(env)
+    assert blocked.returncode == 1
+    assert "holds the lock; gave up after 2 s" in blocked.stderr
+    assert migrate.current(f"sqlite:///{db}") is None
+    freed = upgrade_cli(env)
     assert freed.returncode == 0, freed.stderr
     assert migrate.current(f"sqlite:///{db}") == "0010"

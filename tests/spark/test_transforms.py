@@ -237,3 +237,21 @@ def test_brand_detection_takes_the_first_catalog_brand_named():
     assert brand_mentioned("where is the BEAR BRAND milk") == "Bear Brand"
     assert brand_mentioned("can i pay with gcash") is None
     assert brand_mentioned(None) is None
+
+
+def test_insight_feedback_rates_per_store_and_type(spark):
+    schema = "store_id string, insight_type string, action string, ts timestamp"
+    rows = [
+        ("s1", "restock", "taken", datetime(2026, 11, 2, 9)),
+        ("s1", "restock", "taken", datetime(2026, 11, 2, 10)),
+        ("s1", "restock", "dismissed", datetime(2026, 11, 2, 11)),
+        ("s1", "upsell", "dismissed", datetime(2026, 11, 2, 12)),
+        ("s2", "restock", "taken", datetime(2026, 11, 2, 13)),
+    ]
+    result = gold.insight_feedback(spark.createDataFrame(rows, schema)).collect()
+    got = sorted((r.store_id, r.insight_type, r.taken, r.dismissed, r.feedback, r.taken_rate) for r in result)
+    assert got == [
+        ("s1", "restock", 2, 1, 3, 0.6667),
+        ("s1", "upsell", 0, 1, 1, 0.0),
+        ("s2", "restock", 1, 0, 1, 1.0),
+    ]

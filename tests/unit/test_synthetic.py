@@ -4,7 +4,7 @@ import json
 from collections import Counter
 
 from include import synthetic
-from scout_edge.contract import Heartbeat, Transcript, VisualDetection
+from scout_edge.contract import Heartbeat, InsightFeedback, Transcript, VisualDetection
 
 
 def test_the_day_is_deterministic():
@@ -13,15 +13,23 @@ def test_the_day_is_deterministic():
     assert [e.to_json() for e in synthetic.generate(seed=8).events] != [e.to_json() for e in first.events]
 
 
-def test_two_stores_with_two_devices_each_send_all_three_kinds():
+def test_two_stores_with_two_devices_each_send_all_three_kinds_and_advisors_give_feedback():
     day = synthetic.generate()
     kinds = Counter((e.store_id, type(e).__name__) for e in day.events)
-    devices = {(e.store_id, e.device_id) for e in day.events}
+    devices = {(e.store_id, e.device_id) for e in day.events if not isinstance(e, InsightFeedback)}
     assert len(devices) == 4
     for store in synthetic.STORES:
         assert kinds[(store, "Transcript")] > 0
         assert kinds[(store, "VisualDetection")] == 2 * 6
         assert kinds[(store, "Heartbeat")] == 2 * 20  # every 30 minutes from 08:00 to 17:30
+        assert kinds[(store, "InsightFeedback")] == synthetic.FEEDBACK_PER_STORE
+
+
+def test_feedback_does_not_change_the_devices_events():
+    day = synthetic.generate()
+    device_events = [e.to_json() for e in day.events if not isinstance(e, InsightFeedback)]
+    assert device_events[0] == synthetic.generate().events[0].to_json()
+    assert len(device_events) == len(day.events) - len(synthetic.STORES) * synthetic.FEEDBACK_PER_STORE
 
 
 def test_a_session_stays_in_one_hour_of_one_device():
@@ -35,11 +43,16 @@ def test_a_session_stays_in_one_hour_of_one_device():
 
 def test_landing_files_are_written_once_and_hold_every_line(tmp_path):
     day = synthetic.generate()
-    assert synthetic.write_landing(day, tmp_path) == {Transcript.hub: 5, VisualDetection.hub: 4, Heartbeat.hub: 4}
+    assert synthetic.write_landing(day, tmp_path) == {
+        Transcript.hub: 5,
+        VisualDetection.hub: 4,
+        Heartbeat.hub: 4,
+        InsightFeedback.hub: 2,
+    }
     assert synthetic.write_landing(day, tmp_path) == {}  # a second run writes nothing
     assert not list(tmp_path.rglob(".*.tmp"))
 
-    lines = {hub: [] for hub in (Transcript.hub, VisualDetection.hub, Heartbeat.hub)}
+    lines = {hub: [] for hub in (Transcript.hub, VisualDetection.hub, Heartbeat.hub, InsightFeedback.hub)}
     for path in tmp_path.rglob("*.jsonl"):
         lines[path.parent.name] += path.read_text().splitlines()
     assert {hub: len(v) for hub, v in lines.items()} == synthetic.expected_summary(day)["bronze_lines"]
