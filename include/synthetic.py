@@ -19,7 +19,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from include.catalog import brand_mentioned
-from scout_edge.contract import Event, Heartbeat, InsightFeedback, Transcript, VisualDetection, to_iso
+from scout_edge.contract import (
+    AnnotatedEvent,
+    Event,
+    Heartbeat,
+    InsightFeedback,
+    Transcript,
+    VisualDetection,
+    to_iso,
+)
 
 STORES = ("store-001", "store-002")
 DEVICES_PER_STORE = 2
@@ -54,25 +62,26 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
         start = DAY + timedelta(hours=rng.randrange(OPEN_HOUR, CLOSE_HOUR), minutes=rng.randrange(0, 45))
         session = _uuid(rng)
         people = rng.randint(1, 3)
-        events.append(
-            VisualDetection(
-                event_id=_uuid(rng),
-                device_id=device,
-                store_id=store,
-                ts=to_iso(start),
-                session_id=session,
-                zone_id=f"zone-{rng.randint(1, 3)}",
-                camera_angle="front",
-                faces=people,
-                people=people,
-                motion=round(rng.uniform(0.05, 0.6), 3),
-                boxes=[[0.1, 0.2, 0.2, 0.5]] * people,
-            )
+        visual = VisualDetection(
+            event_id=_uuid(rng),
+            device_id=device,
+            store_id=store,
+            ts=to_iso(start),
+            session_id=session,
+            zone_id=f"zone-{rng.randint(1, 3)}",
+            camera_angle="front",
+            faces=people,
+            people=people,
+            motion=round(rng.uniform(0.05, 0.6), 3),
+            boxes=[[0.1, 0.2, 0.2, 0.5]] * people,
         )
+        events.append(visual)
+        asked: list[str] = []
         at = start
         for _ in range(rng.randint(2, 3)):
             at += timedelta(minutes=rng.randint(1, 4))  # at most 12 minutes: the session stays in its hour
             text = rng.choice(PHRASES)
+            asked.append(text)
             events.append(
                 Transcript(
                     event_id=_uuid(rng),
@@ -85,6 +94,20 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
                     language="en",
                     confidence=round(rng.uniform(0.70, 0.99), 3),
                     source_file=f"{device}/{to_iso(at)}.wav",
+                )
+            )
+        brand = next((b for text in asked if (b := brand_mentioned(text))), None)
+        if brand:  # the device fused what it saw and heard (no draw from rng: the other events stay as they were)
+            events.append(
+                AnnotatedEvent(
+                    event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"scout:{session}:greeted-asked")),
+                    device_id=device,
+                    store_id=store,
+                    ts=to_iso(at),
+                    session_id=session,
+                    label="Greeted + Asked",
+                    zone_id=visual.zone_id,
+                    brand=brand,
                 )
             )
     return events

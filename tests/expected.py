@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from include.spark_jobs import silver
-from scout_edge.contract import Heartbeat, InsightFeedback, Transcript, VisualDetection
+from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection
 
 
 def table_counts(summary: dict) -> dict[str, int]:
@@ -12,7 +12,7 @@ def table_counts(summary: dict) -> dict[str, int]:
         "bronze_stt_raw": lines[Transcript.hub],
         "bronze_visual_stream": lines[VisualDetection.hub],
         "bronze_device_heartbeat": lines[Heartbeat.hub],
-        "bronze_annotated_events": 0,  # no such events in the slice's input: the table exists, empty
+        "bronze_annotated_events": lines[AnnotatedEvent.hub],
         "bronze_insight_feedback": lines[InsightFeedback.hub],
         "silver_transcripts": summary["silver_transcripts"],
         "silver_transcripts_quarantine": summary["quarantined"],
@@ -20,6 +20,10 @@ def table_counts(summary: dict) -> dict[str, int]:
         "silver_device_heartbeat_quarantine": 0,
         "silver_insight_feedback": lines[InsightFeedback.hub],
         "silver_insight_feedback_quarantine": 0,
+        "silver_visual_detections": lines[VisualDetection.hub],
+        "silver_visual_detections_quarantine": 0,
+        "silver_annotated_events": lines[AnnotatedEvent.hub],
+        "silver_annotated_events_quarantine": 0,
         "gold_store_interaction_metrics": summary["store_hours"],
         "gold_device_health_summary": summary["devices"],
         "gold_transcript_sentiment_analysis": summary["store_brand_days"],

@@ -25,11 +25,21 @@ from include.spark_jobs.schemas import BRONZE_SCHEMA, event_schema
 from include.spark_jobs.tables import (
     BRONZE_TABLES,
     GOLD_DQ_METRICS,
+    SILVER_ANNOTATED_EVENTS,
     SILVER_DEVICE_HEARTBEAT,
     SILVER_INSIGHT_FEEDBACK,
     SILVER_TRANSCRIPTS,
+    SILVER_VISUAL_DETECTIONS,
 )
-from scout_edge.contract import SCHEMA_VERSION, Event, Heartbeat, InsightFeedback, Transcript
+from scout_edge.contract import (
+    SCHEMA_VERSION,
+    AnnotatedEvent,
+    Event,
+    Heartbeat,
+    InsightFeedback,
+    Transcript,
+    VisualDetection,
+)
 
 CORRUPT = "_corrupt_record"
 MAX_PAYLOAD_BYTES = 64 * 1024  # an event is a few hundred bytes; anything this big is not one
@@ -146,7 +156,52 @@ INSIGHT_FEEDBACK = SilverTable(
     ],
 )
 
-SILVER_TABLES = (TRANSCRIPTS, HEARTBEATS, INSIGHT_FEEDBACK)
+VISUAL_DETECTIONS = SilverTable(
+    SILVER_VISUAL_DETECTIONS,
+    VisualDetection,
+    [
+        *contract_expectations(VisualDetection),
+        Expectation("has_zone", "zone_id is not null"),
+        Expectation("non_negative_counts", "faces >= 0 and people >= 0"),
+        Expectation("boxes_inside_frame", "forall(boxes, b -> forall(b, v -> v between 0 and 1))", "warn"),
+    ],
+    [
+        "event_id",
+        "device_id",
+        "store_id",
+        "session_id",
+        "ts",
+        "zone_id",
+        "camera_angle",
+        "faces",
+        "people",
+        "motion",
+        "gesture",
+        "boxes",
+        "schema_version",
+        "ingest_time",
+    ],
+)
+
+ANNOTATED_EVENTS = SilverTable(
+    SILVER_ANNOTATED_EVENTS,
+    AnnotatedEvent,
+    [*contract_expectations(AnnotatedEvent), Expectation("has_label", "label is not null and label != ''")],
+    [
+        "event_id",
+        "device_id",
+        "store_id",
+        "session_id",
+        "ts",
+        "label",
+        "zone_id",
+        "brand",
+        "schema_version",
+        "ingest_time",
+    ],
+)
+
+SILVER_TABLES = (TRANSCRIPTS, HEARTBEATS, INSIGHT_FEEDBACK, VISUAL_DETECTIONS, ANNOTATED_EVENTS)
 
 
 def parse(bronze: DataFrame, event: type[Event]) -> DataFrame:

@@ -4,7 +4,7 @@ import json
 from collections import Counter
 
 from include import synthetic
-from scout_edge.contract import Heartbeat, InsightFeedback, Transcript, VisualDetection
+from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection
 
 
 def test_the_day_is_deterministic():
@@ -48,11 +48,14 @@ def test_landing_files_are_written_once_and_hold_every_line(tmp_path):
         VisualDetection.hub: 4,
         Heartbeat.hub: 4,
         InsightFeedback.hub: 2,
+        AnnotatedEvent.hub: 4,
     }
     assert synthetic.write_landing(day, tmp_path) == {}  # a second run writes nothing
     assert not list(tmp_path.rglob(".*.tmp"))
 
-    lines = {hub: [] for hub in (Transcript.hub, VisualDetection.hub, Heartbeat.hub, InsightFeedback.hub)}
+    lines = {
+        hub: [] for hub in (Transcript.hub, VisualDetection.hub, Heartbeat.hub, InsightFeedback.hub, AnnotatedEvent.hub)
+    }
     for path in tmp_path.rglob("*.jsonl"):
         lines[path.parent.name] += path.read_text().splitlines()
     assert {hub: len(v) for hub, v in lines.items()} == synthetic.expected_summary(day)["bronze_lines"]
@@ -67,3 +70,14 @@ def test_expected_summary_counts_only_valid_unique_transcripts():
     assert summary["silver_transcripts"] == len({t.event_id for t in transcripts})
     assert summary["bronze_lines"][Transcript.hub] == len(transcripts) + 1 + 2  # + duplicate + 2 bad lines
     assert sum(s["transcripts"] for s in summary["stores"].values()) == len(transcripts)
+
+
+def test_a_session_asking_about_a_brand_is_annotated_greeted_and_asked():
+    day = synthetic.generate()
+    annotated = [e for e in day.events if isinstance(e, AnnotatedEvent)]
+    asked = {}
+    for e in day.events:
+        if isinstance(e, Transcript) and (brand := synthetic.brand_mentioned(e.text)):
+            asked.setdefault(e.session_id, brand)
+    assert {a.session_id: a.brand for a in annotated} == asked
+    assert {a.label for a in annotated} == {"Greeted + Asked"}
