@@ -71,7 +71,8 @@ def summary(settings: Settings) -> str:
     path = settings.export_dir / f"{export.MART}.json"
     document = json.loads(path.read_text())
     lines = ["rows per table:"]
-    lines += [f"  {table:<34}{n:>6}" for table, n in counts.items()]
+    width = max(map(len, counts)) + 2
+    lines += [f"  {table:<{width}}{n:>6}" for table, n in counts.items()]
     lines.append(f"dashboard export: {path}")
     for store in document["stores"]:
         for day in store["days"]:
