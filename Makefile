@@ -25,7 +25,7 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt edge/pyproject.toml
 	$(call step,Airflow environment ($(VENV)))
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(UV) pip install --python $(PY) -r requirements.txt -r requirements-dev.txt -e ./edge
+	$(UV) pip install --python $(PY) -r requirements.txt -r requirements-dev.txt -e "./edge[device,stt-base,blob]"
 	touch $@
 
 $(DBT_VENV)/.stamp: dbt-requirements.txt | $(VENV)/.stamp

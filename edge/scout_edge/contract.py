@@ -15,7 +15,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, NewType
+from typing import Any, ClassVar, NewType, get_args, get_origin, get_type_hints
 
 SCHEMA_VERSION = 1
 
@@ -90,6 +90,7 @@ class VisualDetection(Event):
     motion: float
     gesture: str | None = None
     boxes: list[list[float]] = field(default_factory=list)
+    dwell_s: float | None = None  # how long the zone has been occupied, when it is
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,3 +145,68 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     Heartbeat,
 )
 HUBS: dict[str, type[Event]] = {cls.hub: cls for cls in EVENT_TYPES}
+
+
+class ContractError(ValueError):
+    """A payload that is not a valid event of the contract; the message names the field."""
+
+
+def parse_event(payload: str | bytes | dict[str, Any]) -> Event:
+    """Validate one wire payload against the contract and return the event it describes.
+
+    Unknown fields, missing required fields, wrong types and unknown schema versions are refused with a
+    :class:`ContractError` naming the field, the same rules the silver expectations apply downstream.
+    """
+    if not isinstance(payload, dict):
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            raise ContractError(f"not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ContractError("an event is a JSON object")
+    data = dict(payload)
+    types = {cls.event_type: cls for cls in EVENT_TYPES}
+    cls = types.get(data.pop("event_type", None))
+    if cls is None:
+        raise ContractError(f"event_type: expected one of {sorted(types)}, got {payload.get('event_type')!r}")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ContractError(f"schema_version: expected {SCHEMA_VERSION}, got {data.get('schema_version')!r}")
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    if unknown := sorted(set(data) - known):
+        raise ContractError(f"{cls.event_type}: unknown fields {unknown}")
+    for name, value in data.items():
+        if not _conforms(value, hints[name]):
+            raise ContractError(f"{cls.event_type}.{name}: {value!r} is not a {hints[name]}")
+    try:
+        return cls(**data)
+    except TypeError as exc:  # a required field is missing
+        raise ContractError(f"{cls.event_type}: {exc}") from None
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    if hint is UtcTimestamp:
+        return isinstance(value, str) and _is_utc_iso(value)
+    origin = get_origin(hint)
+    if origin is list:
+        (item,) = get_args(hint)
+        return isinstance(value, list) and all(_conforms(v, item) for v in value)
+    if origin is not None:  # X | None
+        return any(_conforms(value, arg) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _is_utc_iso(value: str) -> bool:
+    if not value.endswith("Z"):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,177 @@
+"""The scout-edge command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from scout_edge.cli import main
+from scout_edge.contract import parse_event
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_transcribe_prints_contract_events_as_json_lines(speech, capsys):
+    assert main(["transcribe", str(speech["question"]), "--hotword", "Lucky Me", "--hotword", "pancit canton"]) == 0
+    (event,) = lines(capsys.readouterr().out)
+    text = parse_event(event).text.lower()
+    assert "lucky me" in text and "pancit canton" in text
+    assert event["source_file"] == "question.wav" and event["audio_url"] is None  # no device file: no clips
+
+
+def test_detect_prints_the_face_in_an_image(astronaut_bgr, tmp_path, capsys, device_file):
+    image = tmp_path / "astronaut.jpg"
+    cv2.imwrite(str(image), astronaut_bgr)
+    config = device_file(
+        "[vision]\ncounter_zone = 'till'\n[[vision.zones]]\nid = 'till'\npolygon = [[0,0],[1,0],[1,1],[0,1]]\n"
+    )
+    assert main(["detect", str(image), "--config", str(config)]) == 0
+    (event,) = lines(capsys.readouterr().out)
+    assert (event["faces"], event["zone_id"], event["device_id"]) == (1, "till", "pi-test-1")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["transcribe", "missing.wav"], "missing.wav: no such audio file"),
+        (["detect", "missing.png"], "missing.png: no such image or video file"),
+        (["spool", "status", "--config", "nope.toml"], "nope.toml: no such file"),
+        (["simulate", "--rate", "0", "--out", "x"], "--rate must be greater than 0"),
+        (["simulate", "--faults", "gremlins", "--out", "x"], "unknown fault 'gremlins'"),
+        (["simulate", "--start", "yesterday", "--out", "x"], "--start: not an ISO 8601 timestamp"),
+    ],
+)
+def test_a_user_mistake_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"scout-edge: error: {err[-1].removeprefix('scout-edge: error: ')}"
+    assert message in err[-1]
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_a_bad_config_from_the_installed_command_is_one_line(tmp_path):
+    (tmp_path / "device.toml").write_text('device_id = "a"\nstore_id = "b"\n[transport]\nkind = "carrier-pigeon"\n')
+    exe = shutil.which("scout-edge", path=str(Path(sys.executable).parent))
+    result = subprocess.run([exe, "run", "--config", str(tmp_path / "device.toml")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "scout-edge: error: device.toml: transport.kind: expected one of eventhub, file, kafka, got 'carrier-pigeon'"
+    )
+
+
+def test_simulate_into_the_file_transport_with_a_fault_summary(tmp_path, capsys):
+    summary = tmp_path / "summary.json"
+    argv = [
+        "simulate",
+        "--duration",
+        "600",
+        "--rate",
+        "20",
+        "--faults",
+        "malformed,duplicates",
+        "--fault-share",
+        "0.05",
+        "--out",
+        str(tmp_path / "landing"),
+        "--summary",
+        str(summary),
+    ]
+    assert main(argv) == 0
+    reported = json.loads(capsys.readouterr().out)
+    assert reported == {
+        **json.loads(summary.read_text()),
+        "seconds": reported["seconds"],
+        "records_per_s": reported["records_per_s"],
+    }
+    landed = [line for f in (tmp_path / "landing").glob("*/*.jsonl") for line in f.read_text().splitlines()]
+    assert (
+        len(landed) == reported["records_sent"] == reported["events"] + reported["duplicates"] + reported["malformed"]
+    )
+    assert sum(not line.endswith("}") for line in landed) == reported["malformed"]
+    assert sorted(p.name for p in (tmp_path / "landing").iterdir()) == [
+        "eh-device-heartbeat",
+        "eh-insight-feedback",
+        "eh-pi-annotated-events",
+        "eh-pi-stt-raw",
+        "eh-pi-visual-stream",
+    ]
+
+
+def write_video(path: Path, image: np.ndarray, seconds: float = 4, fps: int = 15) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    background = np.full((480, 640, 3), 96, np.uint8)
+    for i in range(int(seconds * fps)):
+        frame = background.copy()
+        if i >= fps:  # a customer steps up to the counter after one second
+            frame[30:450, 0:420] = cv2.resize(image, (420, 420))
+        writer.write(frame)
+    writer.release()
+
+
+def test_run_hears_and_sees_a_customer_and_publishes_everything(speech, astronaut_bgr, tmp_path):
+    """The live client on recorded inputs: transcripts, detections, the fused annotation and heartbeats
+    all reach the landing zone through the spool, and the spool ends empty."""
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    shutil.copy(speech["greeting"], audio / "01-greeting.wav")
+    shutil.copy(speech["question"], audio / "02-question.wav")
+    write_video(tmp_path / "counter.avi", astronaut_bgr)
+    config = tmp_path / "device.toml"
+    config.write_text(f"""
+device_id = "pi-run-1"
+store_id = "store-run"
+heartbeat_interval_s = 0.5
+[stt]
+hotwords = ["Lucky Me", "pancit canton"]
+[audio]
+source = "{audio}"
+[vision]
+source = "{tmp_path / "counter.avi"}"
+counter_zone = "counter"
+[[vision.zones]]
+id = "counter"
+polygon = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]
+[transport]
+kind = "file"
+rotate_seconds = 0.5
+""")
+    result = subprocess.run(
+        [sys.executable, "-m", "scout_edge.cli", "run", "--config", str(config), "--duration", "6"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    events = [
+        parse_event(line) for f in (tmp_path / "landing").glob("*/*.jsonl") for line in f.read_text().splitlines()
+    ]
+    kinds = Counter(e.event_type for e in events)
+    assert kinds["transcript"] == 2 and kinds["annotated_event"] == 1 and kinds["heartbeat"] >= 5
+    assert kinds["visual_detection"] >= 1
+    (note,) = [e for e in events if e.event_type == "annotated_event"]
+    face = next(e for e in events if e.event_type == "visual_detection" and e.faces == 1)
+    assert (note.label, note.brand, note.session_id) == ("Greeted + Asked", "Lucky Me", face.session_id)
+    transcripts = [e for e in events if e.event_type == "transcript"]
+    assert all(e.audio_url and Path(e.audio_url.removeprefix("file://")).is_file() for e in transcripts)
+    assert {e.session_id for e in transcripts} == {face.session_id}
+    assert len({e.event_id for e in events}) == len(events)
+
+    status = subprocess.run(
+        [sys.executable, "-m", "scout_edge.cli", "spool", "status", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stats = json.loads(status.stdout)
+    assert (stats["depth"], stats["dropped"], stats["sent"]) == (0, 0, len(events))
