@@ -77,6 +77,7 @@ class TransportConfig:
     bootstrap_servers: str = "127.0.0.1:9092"
     connection_string_env: str = "SCOUT_EVENTHUBS_CONNECTION_STRING"  # eventhub, or kafka over SASL_SSL
     websocket: bool = False  # AMQP over WebSocket (port 443) for firewalled stores
+    topic_prefix: str = ""  # kafka: topic = prefix + hub (e.g. "staging."); the readers must use the same
     batch_size: int = 500
     timeout_s: float = 10.0
 

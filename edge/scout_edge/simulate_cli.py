@@ -74,7 +74,7 @@ def _transport(args: argparse.Namespace) -> Transport:
     if args.transport == "file":
         return FileTransport(Path(args.out), "simulator", rotate_bytes=16 << 20, rotate_seconds=3600)
     if args.transport == "kafka":
-        return KafkaTransport(args.bootstrap, secret)
+        return KafkaTransport(args.bootstrap, secret, topic_prefix=args.topic_prefix)
     if not secret:
         raise ConfigError(f"--transport eventhub needs the connection string in ${args.connection_string_env}")
     return EventHubTransport.from_connection_string(secret)

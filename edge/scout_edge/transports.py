@@ -124,7 +124,13 @@ def _publish(part: Path) -> None:
 class KafkaTransport:
     name = "kafka"
 
-    def __init__(self, bootstrap_servers: str, connection_string: str | None = None, timeout_s: float = 10.0):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        connection_string: str | None = None,
+        timeout_s: float = 10.0,
+        topic_prefix: str = "",
+    ):
         try:
             from confluent_kafka import Producer
         except ImportError:
@@ -142,6 +148,7 @@ class KafkaTransport:
         if connection_string:
             conf.update(eventhubs_kafka_options(connection_string))
         self.bootstrap = conf["bootstrap.servers"]
+        self.topic_prefix = topic_prefix
         self._producer = Producer(conf, logger=log)
 
     def send(self, records: Sequence[Record]) -> list[int]:
@@ -157,7 +164,9 @@ class KafkaTransport:
         for r in records:
             while True:
                 try:
-                    self._producer.produce(r.hub, value=r.payload, key=r.key, on_delivery=delivered(r.seq))
+                    self._producer.produce(
+                        self.topic_prefix + r.hub, value=r.payload, key=r.key, on_delivery=delivered(r.seq)
+                    )
                     break
                 except BufferError:  # local queue full: let deliveries drain
                     self._producer.poll(0.1)
@@ -275,7 +284,7 @@ def from_config(config: DeviceConfig, writer: str | None = None) -> Transport:
     if t.kind == "file":
         return FileTransport(config.path(t.landing_dir), writer or config.device_id, t.rotate_bytes, t.rotate_seconds)
     if t.kind == "kafka":
-        return KafkaTransport(t.bootstrap_servers, secret, t.timeout_s)
+        return KafkaTransport(t.bootstrap_servers, secret, t.timeout_s, t.topic_prefix)
     if not secret:
         raise ConfigError(f"transport.kind = 'eventhub' needs the connection string in ${t.connection_string_env}")
     return EventHubTransport.from_connection_string(secret, t.websocket, t.timeout_s)
