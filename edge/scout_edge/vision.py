@@ -6,8 +6,8 @@ the Haar cascade that ships with OpenCV, people with the HOG people detector. Wh
 they run once every ``idle_detect_s`` so a customer standing still is not forgotten.
 
 Each detection is placed in the first configured zone (normalized polygon) that contains its centre.
-A zone's dwell is how long it has been occupied; its session id lives while it is occupied (and
-``session_gap_s`` after). The wave gesture is a horizontal oscillation of the moving pixels' centroid:
+A zone's dwell is how long it has been occupied (on the event reporting it empty: the whole visit); its
+session id lives while it is occupied (and ``session_gap_s`` after). The wave gesture is a horizontal oscillation of the moving pixels' centroid:
 at least ``wave_reversals`` direction changes, each swing wider than 3% of the frame, within 2 s.
 
 Events are emitted per zone when what the zone holds changes (faces, people, gesture, or becoming
@@ -89,6 +89,7 @@ class _ZoneState:
     session_id: str | None = None
     last_emit: float | None = None
     last_sent: tuple | None = None  # (faces, people, gesture) of the last event
+    visit_s: float | None = None  # length of the visit that just ended
     boxes: list[list[float]] = field(default_factory=list)
 
 
@@ -237,7 +238,8 @@ class VisionPipeline:
                     gap_over = state.last_seen is None or t - state.last_seen > self.session_gap_s
                     state.session_id = str(uuid.uuid4()) if gap_over or not state.session_id else state.session_id
                 state.last_seen = t
-            else:
+            elif state.occupied_since is not None:  # the visit ends: keep its length for the "left" event
+                state.visit_s = round((state.last_seen or t) - state.occupied_since, 2)
                 state.occupied_since = None
             state.faces, state.people, state.boxes = faces, people, boxes[zone_id]
             state.gesture = gesture if occupied else None
@@ -270,7 +272,8 @@ class VisionPipeline:
             motion=round(share, 4),
             gesture=state.gesture,
             boxes=state.boxes,
-            dwell_s=None if state.occupied_since is None else round(t - state.occupied_since, 2),
+            # while occupied: time so far; on the event that reports the zone empty: the whole visit
+            dwell_s=state.visit_s if state.occupied_since is None else round(t - state.occupied_since, 2),
         )
 
     def session_in(self, zone_id: str | None) -> str | None:
