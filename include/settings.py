@@ -10,6 +10,9 @@
 | SCOUT_DATABRICKS_CONN_ID | databricks_default         | Airflow connection to the Databricks workspace      |
 | SCOUT_SMTP_CONN_ID       | smtp_default               | Airflow connection used for alert e-mails           |
 | SCOUT_ALERT_EMAIL        | data-team@scout.local      | where SLA and failure alerts go                     |
+| SCOUT_COUNTER_ZONE       | counter                    | the camera zone where customers are greeted         |
+| SCOUT_ALIGN_WINDOW_S     | 60                         | speech x vision alignment: +- seconds, same device  |
+| SCOUT_WATERMARK          | 1 hour                     | event-time lateness the streaming join keeps state for |
 
 Credentials never live here: only ids of Airflow connections (AIRFLOW_CONN_* locally, a secrets backend
 in production).
@@ -45,6 +48,9 @@ class Settings:
     databricks_conn_id: str = "databricks_default"
     smtp_conn_id: str = "smtp_default"
     alert_email: str = "data-team@scout.local"
+    counter_zone: str = "counter"
+    align_window_s: int = 60
+    watermark: str = "1 hour"
 
     # Everything below lives under the one local state folder.
     @property
@@ -112,7 +118,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         databricks_conn_id=env.get("SCOUT_DATABRICKS_CONN_ID", defaults.databricks_conn_id),
         smtp_conn_id=env.get("SCOUT_SMTP_CONN_ID", defaults.smtp_conn_id),
         alert_email=env.get("SCOUT_ALERT_EMAIL", defaults.alert_email),
+        counter_zone=env.get("SCOUT_COUNTER_ZONE", defaults.counter_zone),
+        align_window_s=_positive_int(env, "SCOUT_ALIGN_WINDOW_S", defaults.align_window_s),
+        watermark=_interval(env, "SCOUT_WATERMARK", defaults.watermark),
     )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.strip().isdigit() or int(raw) <= 0:
+        raise SettingsError(f"{name}={raw!r} is not allowed; expected a whole number of seconds above 0")
+    return int(raw)
+
+
+def _interval(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, default).strip()
+    number, _, unit = raw.partition(" ")
+    if not number.isdigit() or unit.rstrip("s") not in ("second", "minute", "hour", "day"):
+        raise SettingsError(f"{name}={raw!r} is not allowed; expected e.g. '90 seconds', '10 minutes', '1 hour'")
+    return raw
 
 
 def airflow_local_env(settings: Settings) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Deterministic synthetic device events for the thin slice: 2 stores x 2 devices, one trading day.
 
-Each device sees customer sessions (a visual detection, then two or three transcripts within the same
-hour) and sends a heartbeat every 30 minutes. Three faults are mixed in on purpose so the slice shows
+Each device sees customer sessions (the customer appears in a zone, the clerk greets, the customer says
+two or three things, the zone empties with the visit's dwell; all within one hour) and sends a heartbeat
+every 30 minutes. Three faults are mixed in on purpose so the slice shows
 data quality at work: a malformed JSON line, a transcript without store_id, and a duplicated transcript.
 
 ``expected_summary`` computes, in plain Python, what the pipeline must report for this input; the tests
@@ -28,6 +29,7 @@ from scout_edge.contract import (
     VisualDetection,
     to_iso,
 )
+from scout_edge.fusion import is_greeting, is_question
 
 STORES = ("store-001", "store-002")
 DEVICES_PER_STORE = 2
@@ -42,6 +44,9 @@ PHRASES = (
     "can i pay with gcash",
     "thank you have a nice day",
 )
+GREETINGS = ("good morning, welcome to the store", "hello, welcome", "good afternoon, how can i help you")
+ZONES = ("counter", "aisle-1", "entrance")  # the camera's zones; greetings happen at the counter
+LEAVE_AFTER_S = 45  # the customer leaves the zone this long after the last thing said
 
 
 @dataclass
@@ -56,6 +61,10 @@ def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def _derived_id(session: str, what: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"scout:{session}:{what}"))
+
+
 def _device_sessions(rng: random.Random, store: str, device: str, sessions: int) -> list[Event]:
     events: list[Event] = []
     for _ in range(sessions):
@@ -68,7 +77,7 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
             store_id=store,
             ts=to_iso(start),
             session_id=session,
-            zone_id=f"zone-{rng.randint(1, 3)}",
+            zone_id=ZONES[rng.randint(1, 3) - 1],
             camera_angle="front",
             faces=people,
             people=people,
@@ -76,6 +85,23 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
             boxes=[[0.1, 0.2, 0.2, 0.5]] * people,
         )
         events.append(visual)
+        # The clerk greets first. Events added after the first release take their ids from the session
+        # (uuid5), not from rng, so the seeded stream of everything else stays as it was.
+        greeting = GREETINGS[len(events) % len(GREETINGS)]
+        events.append(
+            Transcript(
+                event_id=_derived_id(session, "greeting"),
+                device_id=device,
+                store_id=store,
+                ts=to_iso(start + timedelta(seconds=30)),
+                session_id=session,
+                text=greeting,
+                word_count=len(greeting.split()),
+                language="en",
+                confidence=0.9,
+                source_file=f"{device}/{to_iso(start + timedelta(seconds=30))}.wav",
+            )
+        )
         asked: list[str] = []
         at = start
         for _ in range(rng.randint(2, 3)):
@@ -96,11 +122,24 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
                     source_file=f"{device}/{to_iso(at)}.wav",
                 )
             )
+        leave = at + timedelta(seconds=LEAVE_AFTER_S)
+        events.append(
+            replace(
+                visual,
+                event_id=_derived_id(session, "leave"),
+                ts=to_iso(leave),
+                faces=0,
+                people=0,
+                motion=0.02,
+                boxes=[],
+                dwell_s=(leave - start).total_seconds(),
+            )
+        )
         brand = next((b for text in asked if (b := brand_mentioned(text))), None)
         if brand:  # the device fused what it saw and heard (no draw from rng: the other events stay as they were)
             events.append(
                 AnnotatedEvent(
-                    event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"scout:{session}:greeted-asked")),
+                    event_id=_derived_id(session, "greeted-asked"),
                     device_id=device,
                     store_id=store,
                     ts=to_iso(at),
@@ -210,6 +249,51 @@ def write_landing(day: SyntheticDay, landing_dir: Path) -> dict[str, int]:
     return dict(written)
 
 
+ALIGN_WINDOW_S = 60  # the medallion's default (SCOUT_ALIGN_WINDOW_S)
+FUSION_WINDOW_S = 120  # a brand question this soon after the greeting completes "Greeted + Asked"
+
+
+def _seconds(ts: str) -> float:
+    return datetime.fromisoformat(ts).timestamp()
+
+
+def _greeted_and_asked_sessions(day: SyntheticDay, counter: str = "counter") -> set[str]:
+    """Sessions with a face at the counter, a greeting, then a brand question within FUSION_WINDOW_S."""
+    at_counter = {e.session_id for e in day.events if isinstance(e, VisualDetection) and e.zone_id == counter
+                  and e.faces > 0}  # fmt: skip
+    said: dict[str, list[Transcript]] = defaultdict(list)
+    for e in day.events:
+        if isinstance(e, Transcript) and e.session_id in at_counter:
+            said[e.session_id].append(e)
+    fused = set()
+    for session, lines in said.items():
+        greetings = [_seconds(t.ts) for t in lines if is_greeting(t.text)]
+        if not greetings:
+            continue
+        first = min(greetings)
+        if any(
+            is_question(t.text) and brand_mentioned(t.text) and 0 <= _seconds(t.ts) - first <= FUSION_WINDOW_S
+            for t in lines
+        ):
+            fused.add(session)
+    return fused
+
+
+def _aligned_pairs(day: SyntheticDay, window_s: int) -> int:
+    """Transcript x detection pairs of one device at most window_s apart (both ends included)."""
+    seen: dict[str, list[float]] = defaultdict(list)
+    for e in day.events:
+        if isinstance(e, VisualDetection):
+            seen[e.device_id].append(_seconds(e.ts))
+    return sum(
+        1
+        for t in day.events
+        if isinstance(t, Transcript)
+        for v in seen[t.device_id]
+        if abs(v - _seconds(t.ts)) <= window_s
+    )
+
+
 def expected_summary(day: SyntheticDay) -> dict:
     """What the pipeline must produce from ``day``: row counts and per-store daily metrics."""
     transcripts = [e for e in day.events if isinstance(e, Transcript)]
@@ -242,6 +326,8 @@ def expected_summary(day: SyntheticDay) -> dict:
             {(e.store_id, e.insight_type) for e in day.events if isinstance(e, InsightFeedback)}
         ),
         "store_brand_days": len({(t.store_id, brand_mentioned(t.text), t.ts[:10]) for t in transcripts}),
+        "fused_sessions": len(_greeted_and_asked_sessions(day)),
+        "aligned_pairs": _aligned_pairs(day, ALIGN_WINDOW_S),
         "stores": per_store,
         "date": DAY.date().isoformat(),
     }

@@ -22,8 +22,10 @@ def table_counts(summary: dict) -> dict[str, int]:
         "silver_insight_feedback_quarantine": 0,
         "silver_visual_detections": lines[VisualDetection.hub],
         "silver_visual_detections_quarantine": 0,
-        "silver_annotated_events": lines[AnnotatedEvent.hub],
+        # the devices' own annotations plus the sessions fused here from speech + vision
+        "silver_annotated_events": lines[AnnotatedEvent.hub] + summary["fused_sessions"],
         "silver_annotated_events_quarantine": 0,
+        "silver_multimodal_aligned": summary["aligned_pairs"],
         "gold_store_interaction_metrics": summary["store_hours"],
         "gold_device_health_summary": summary["devices"],
         "gold_transcript_sentiment_analysis": summary["store_brand_days"],

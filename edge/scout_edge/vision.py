@@ -7,8 +7,9 @@ they run once every ``idle_detect_s`` so a customer standing still is not forgot
 
 Each detection is placed in the first configured zone (normalized polygon) that contains its centre.
 A zone's dwell is how long it has been occupied (on the event reporting it empty: the whole visit); its
-session id lives while it is occupied (and ``session_gap_s`` after). The wave gesture is a horizontal oscillation of the moving pixels' centroid:
-at least ``wave_reversals`` direction changes, each swing wider than 3% of the frame, within 2 s.
+session id lives while it is occupied (and ``session_gap_s`` after). The wave gesture is a horizontal
+oscillation of the moving pixels' centroid: at least 3 direction changes, each swing wider than 3% of
+the frame, within 2 s.
 
 Events are emitted per zone when what the zone holds changes (faces, people, gesture, or becoming
 empty) and, while occupied, every ``emit_interval_s``; never per frame.

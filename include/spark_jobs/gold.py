@@ -1,4 +1,5 @@
-"""Gold: interactions per store per hour and sentiment per store, brand and day (from silver transcripts),
+"""Gold: interactions per store per hour (transcripts, detections and annotations: greetings, questions,
+brand mentions, visits and dwell), sentiment per store, brand and day (from silver transcripts),
 a health summary per device (from silver heartbeats) and taken/dismissed rates per store and insight type
 (from silver insight feedback).
 
@@ -16,16 +17,18 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import sentiment, sinks
+from include.spark_jobs import interactions, sentiment, sinks
 from include.spark_jobs.cli import Trigger, parse_args, session
 from include.spark_jobs.tables import (
     GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_INSIGHT_FEEDBACK,
     GOLD_STORE_INTERACTION_METRICS,
     GOLD_TRANSCRIPT_SENTIMENT,
+    SILVER_ANNOTATED_EVENTS,
     SILVER_DEVICE_HEARTBEAT,
     SILVER_INSIGHT_FEEDBACK,
     SILVER_TRANSCRIPTS,
+    SILVER_VISUAL_DETECTIONS,
 )
 
 KEYS = ["store_id", "hour_start"]
@@ -42,10 +45,17 @@ def touched_keys(batch: DataFrame) -> DataFrame:
     return with_hour(batch).select(*KEYS).distinct()
 
 
-def store_hour_metrics(transcripts: DataFrame) -> DataFrame:
-    """Pure aggregation: one row per store and UTC hour."""
-    return (
-        with_hour(transcripts)
+def store_hour_metrics(
+    transcripts: DataFrame, visuals: DataFrame | None = None, annotations: DataFrame | None = None
+) -> DataFrame:
+    """Pure aggregation: one row per store and UTC hour.
+
+    From transcripts: interactions (sessions), transcripts, devices, words, greetings, questions and
+    brand mentions. From detections: visits (a zone reported empty with its dwell) and their dwell. From
+    annotated events: sessions that were greeted and then asked about a brand (device or fused).
+    """
+    said = (
+        interactions.classify(with_hour(transcripts))
         .groupBy(*KEYS)
         .agg(
             F.countDistinct("session_id").alias("interactions"),
@@ -53,9 +63,43 @@ def store_hour_metrics(transcripts: DataFrame) -> DataFrame:
             F.countDistinct("device_id").alias("active_devices"),
             F.sum("word_count").alias("words"),
             F.sum("confidence").alias("confidence_sum"),
+            F.count(F.when(F.col("is_greeting"), 1)).alias("greetings"),
+            F.count(F.when(F.col("is_question"), 1)).alias("questions"),
+            F.count(F.col("brand")).alias("brand_mentions"),
             F.max("ts").alias("last_event_ts"),
         )
     )
+    if visuals is None or annotations is None:
+        spark = transcripts.sparkSession
+        visuals = visuals if visuals is not None else spark.createDataFrame([], VISIT_SCHEMA)
+        annotations = annotations if annotations is not None else spark.createDataFrame([], ANNOTATION_SCHEMA)
+    left = F.col("faces") == 0
+    visits = (
+        with_hour(visuals.where(left & (F.col("people") == 0) & F.col("dwell_s").isNotNull()))
+        .groupBy(*KEYS)
+        .agg(F.count(F.lit(1)).alias("visits"), F.sum("dwell_s").alias("dwell_s_total"))
+    )
+    greeted = (
+        with_hour(annotations.where(F.col("label") == interactions.GREETED_AND_ASKED))
+        .groupBy(*KEYS)
+        .agg(F.countDistinct("device_id", "session_id").alias("greeted_and_asked"))
+    )
+    return (
+        said.join(visits, KEYS, "left")
+        .join(greeted, KEYS, "left")
+        .select(
+            *said.columns[:-1],
+            F.coalesce("visits", F.lit(0)).alias("visits"),
+            F.coalesce("dwell_s_total", F.lit(0.0)).alias("dwell_s_total"),
+            F.round(F.col("dwell_s_total") / F.col("visits"), 1).alias("avg_dwell_s"),
+            F.coalesce("greeted_and_asked", F.lit(0)).alias("greeted_and_asked"),
+            "last_event_ts",
+        )
+    )
+
+
+VISIT_SCHEMA = "store_id string, device_id string, ts timestamp, faces long, people long, dwell_s double"
+ANNOTATION_SCHEMA = "store_id string, device_id string, session_id string, ts timestamp, label string"
 
 
 def device_health(heartbeats: DataFrame, offline_after_s: int = OFFLINE_AFTER_S) -> DataFrame:
@@ -78,10 +122,19 @@ def device_health(heartbeats: DataFrame, offline_after_s: int = OFFLINE_AFTER_S)
 
 
 def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+    """The batch holds (store_id, ts) of new transcripts, detections and annotations: their store-hours
+    are recomputed from the three silver tables."""
     spark = batch.sparkSession
-    silver = sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS))
-    affected = with_hour(silver).join(F.broadcast(touched_keys(batch)), KEYS, "left_semi")
-    rows = store_hour_metrics(affected).withColumn("updated_at", F.current_timestamp())
+    touched = F.broadcast(touched_keys(batch))
+
+    def affected(table: str) -> DataFrame:
+        return with_hour(sinks.read_table(spark, settings.table_path(table))).join(touched, KEYS, "left_semi")
+
+    rows = store_hour_metrics(
+        affected(SILVER_TRANSCRIPTS), affected(SILVER_VISUAL_DETECTIONS), affected(SILVER_ANNOTATED_EVENTS)
+    )
+    # An hour with detections but nothing said yet has no row until its first transcript arrives.
+    rows = rows.withColumn("updated_at", F.current_timestamp())
     sinks.merge_rows(rows, settings.table_path(GOLD_STORE_INTERACTION_METRICS), KEYS, update=True)
 
 
@@ -121,21 +174,28 @@ def write_device_health(settings: Settings, batch: DataFrame, batch_id: int) -> 
     sinks.merge_rows(rows, settings.table_path(GOLD_DEVICE_HEALTH_SUMMARY), ["device_id"], update=True)
 
 
+# gold table -> (silver tables whose new rows trigger it, the batch writer). With several sources the
+# query streams their union of (store_id, ts): which store-hours to recompute.
 GOLD_QUERIES = {
-    GOLD_STORE_INTERACTION_METRICS: (SILVER_TRANSCRIPTS, write_store_metrics),
-    GOLD_DEVICE_HEALTH_SUMMARY: (SILVER_DEVICE_HEARTBEAT, write_device_health),
-    GOLD_TRANSCRIPT_SENTIMENT: (SILVER_TRANSCRIPTS, write_sentiment),
-    GOLD_INSIGHT_FEEDBACK: (SILVER_INSIGHT_FEEDBACK, write_insight_feedback),
+    GOLD_STORE_INTERACTION_METRICS: (
+        (SILVER_TRANSCRIPTS, SILVER_VISUAL_DETECTIONS, SILVER_ANNOTATED_EVENTS),
+        write_store_metrics,
+    ),
+    GOLD_DEVICE_HEALTH_SUMMARY: ((SILVER_DEVICE_HEARTBEAT,), write_device_health),
+    GOLD_TRANSCRIPT_SENTIMENT: ((SILVER_TRANSCRIPTS,), write_sentiment),
+    GOLD_INSIGHT_FEEDBACK: ((SILVER_INSIGHT_FEEDBACK,), write_insight_feedback),
 }
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Create the gold tables up front (empty if silver is), so dbt and the exports never meet a missing one."""
     transcripts = sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS)).limit(0)
+    visuals = sinks.read_table(spark, settings.table_path(SILVER_VISUAL_DETECTIONS)).limit(0)
+    annotations = sinks.read_table(spark, settings.table_path(SILVER_ANNOTATED_EVENTS)).limit(0)
     heartbeats = sinks.read_table(spark, settings.table_path(SILVER_DEVICE_HEARTBEAT)).limit(0)
     feedback = sinks.read_table(spark, settings.table_path(SILVER_INSIGHT_FEEDBACK)).limit(0)
     for table, rows in (
-        (GOLD_STORE_INTERACTION_METRICS, store_hour_metrics(transcripts)),
+        (GOLD_STORE_INTERACTION_METRICS, store_hour_metrics(transcripts, visuals, annotations)),
         (GOLD_DEVICE_HEALTH_SUMMARY, device_health(heartbeats)),
         (GOLD_TRANSCRIPT_SENTIMENT, sentiment.by_store_brand_day(sentiment.scored(transcripts))),
         (GOLD_INSIGHT_FEEDBACK, insight_feedback(feedback)),
@@ -147,8 +207,13 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
 
 def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
     queries = []
-    for table, (source, write) in GOLD_QUERIES.items():
-        stream = spark.readStream.format("delta").load(str(settings.table_path(source)))
+    for table, (sources, write) in GOLD_QUERIES.items():
+        streams = [spark.readStream.format("delta").load(str(settings.table_path(s))) for s in sources]
+        stream = streams[0]
+        if len(streams) > 1:
+            stream = stream.select("store_id", "ts")
+            for other in streams[1:]:
+                stream = stream.unionByName(other.select("store_id", "ts"))
         writer = (
             stream.writeStream.queryName(table)
             .option("checkpointLocation", str(settings.checkpoint_dir / table))

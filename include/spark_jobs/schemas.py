@@ -9,10 +9,13 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 
+from pyspark.sql import Column
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from scout_edge.contract import HUBS, Event, UtcTimestamp
+from scout_edge.contract import HUBS, SCHEMA_VERSION, Event, UtcTimestamp
 
 _SCALARS: dict[object, T.DataType] = {
     str: T.StringType(),
@@ -64,3 +67,30 @@ BRONZE_SCHEMA = T.StructType(
         T.StructField("ingest_time", T.TimestampType(), True),
     ]
 )
+
+
+# Older payload versions the jobs still read: per (event type, version), the JSON schema of that version
+# and the function lifting its parsed struct to the current contract's struct (same field order). Today
+# every device sends version 1, the current one; a contract change adds the previous version here.
+Upgrade = tuple[T.StructType, Callable[[Column], Column]]
+UPGRADES: dict[tuple[str, int], Upgrade] = {}
+
+
+def known_versions(event_cls: type[Event]) -> list[int]:
+    return sorted({SCHEMA_VERSION, *(v for (kind, v) in UPGRADES if kind == event_cls.event_type)})
+
+
+def parse_payload(payload: Column, event_cls: type[Event], corrupt: str) -> Column:
+    """The payload parsed with the schema of its own schema_version, as a struct of the current contract
+    (plus the corrupt-record column). Unknown versions are parsed as the current one, so their ids and
+    times survive for quarantine; the silver expectation ``known_schema_version`` rejects them by name."""
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": corrupt}
+    current = event_schema(event_cls).add(T.StructField(corrupt, T.StringType(), True))
+    parsed = F.from_json(payload, current, options)
+    version = F.get_json_object(payload, "$.schema_version").cast("int")
+    for (kind, number), (schema, upgrade) in UPGRADES.items():
+        if kind == event_cls.event_type:
+            with_corrupt = T.StructType([*schema.fields, T.StructField(corrupt, T.StringType(), True)])
+            old = F.from_json(payload, with_corrupt, options)
+            parsed = F.when(version == number, upgrade(old)).otherwise(parsed)
+    return parsed

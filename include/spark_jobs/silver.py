@@ -21,7 +21,7 @@ from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.cli import Trigger, parse_args, session
 from include.spark_jobs.expectations import Expectation, apply_expectations
-from include.spark_jobs.schemas import BRONZE_SCHEMA, event_schema
+from include.spark_jobs.schemas import BRONZE_SCHEMA, known_versions, parse_payload
 from include.spark_jobs.tables import (
     BRONZE_TABLES,
     GOLD_DQ_METRICS,
@@ -32,7 +32,6 @@ from include.spark_jobs.tables import (
     SILVER_VISUAL_DETECTIONS,
 )
 from scout_edge.contract import (
-    SCHEMA_VERSION,
     AnnotatedEvent,
     Event,
     Heartbeat,
@@ -57,7 +56,7 @@ def contract_expectations(event: type[Event]) -> list[Expectation]:
         Expectation("parses_against_contract", f"{CORRUPT} is null"),  # malformed JSON or a wrong type
         Expectation("payload_within_limit", f"octet_length(payload) <= {MAX_PAYLOAD_BYTES}"),
         Expectation(f"is_{event.event_type}", f"event_type = '{event.event_type}'"),
-        Expectation("known_schema_version", f"schema_version = {SCHEMA_VERSION}"),
+        Expectation("known_schema_version", f"schema_version in ({', '.join(map(str, known_versions(event)))})"),
         Expectation("has_event_id", "event_id is not null and event_id != ''"),
         Expectation("has_device_and_store", "device_id is not null and store_id is not null"),
         Expectation("has_timestamp", "ts is not null"),
@@ -178,6 +177,7 @@ VISUAL_DETECTIONS = SilverTable(
         "motion",
         "gesture",
         "boxes",
+        "dwell_s",
         "schema_version",
         "ingest_time",
     ],
@@ -197,6 +197,7 @@ ANNOTATED_EVENTS = SilverTable(
         "zone_id",
         "brand",
         "schema_version",
+        "origin",  # "device" (sent on its hub) or "fused" (made here from speech + vision)
         "ingest_time",
     ],
 )
@@ -205,12 +206,12 @@ SILVER_TABLES = (TRANSCRIPTS, HEARTBEATS, INSIGHT_FEEDBACK, VISUAL_DETECTIONS, A
 
 
 def parse(bronze: DataFrame, event: type[Event]) -> DataFrame:
-    """Bronze rows -> contract fields (+ ingest_time, the raw payload and the corrupt-record marker)."""
-    schema = event_schema(event).add(T.StructField(CORRUPT, T.StringType(), True))
-    parsed = F.from_json("payload", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
+    """Bronze rows -> contract fields, by each payload's schema_version (+ ingest_time, the raw payload,
+    the corrupt-record marker, and ``origin``: these events were sent by a device)."""
+    parsed = parse_payload(F.col("payload"), event, CORRUPT)
     return bronze.select(
         parsed.alias("e"), "payload", "ingest_time", F.col("source_file").alias("bronze_source_file")
-    ).select("e.*", "payload", "ingest_time", "bronze_source_file")
+    ).select("e.*", "payload", "ingest_time", "bronze_source_file", F.lit("device").alias("origin"))
 
 
 def quarantine_rows(rejected: DataFrame, batch_id: int) -> DataFrame:
@@ -287,12 +288,15 @@ def start_table(spark: SparkSession, settings: Settings, table: SilverTable, tri
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Create every silver, quarantine and metrics table up front, so readers never meet a missing one."""
+    from include.spark_jobs import silver_derived  # it builds on this module's tables
+
     empty_bronze = spark.createDataFrame([], BRONZE_SCHEMA)
     for table in SILVER_TABLES:
         schema = parse(empty_bronze, table.event).select(*table.columns).schema
         sinks.ensure_table(spark, settings.table_path(table.name), schema)
         sinks.ensure_table(spark, settings.table_path(table.quarantine), _schema(spark, QUARANTINE_SCHEMA))
     sinks.ensure_table(spark, settings.table_path(GOLD_DQ_METRICS), _schema(spark, DQ_METRICS_SCHEMA))
+    silver_derived.ensure_tables(spark, settings)
 
 
 def _schema(spark: SparkSession, ddl: str) -> T.StructType:
@@ -300,12 +304,21 @@ def _schema(spark: SparkSession, ddl: str) -> T.StructType:
 
 
 def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
-    return [start_table(spark, settings, table, trigger) for table in SILVER_TABLES]
+    """Every silver query: one per hub, then the ones joining speech and vision (continuous mode)."""
+    from include.spark_jobs import silver_derived
+
+    base = [start_table(spark, settings, table, trigger) for table in SILVER_TABLES]
+    return base + silver_derived.start(spark, settings, trigger)
 
 
 def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
+    """Available-now: the per-hub tables first, then the derived ones over everything they hold."""
+    from include.spark_jobs import silver_derived
+
     ensure_tables(spark, settings)
-    for query in start(spark, settings, trigger):
+    for query in [start_table(spark, settings, table, trigger) for table in SILVER_TABLES]:
+        query.awaitTermination()
+    for query in silver_derived.start(spark, settings, trigger):
         query.awaitTermination()
 
 

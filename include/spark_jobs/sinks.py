@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from delta.exceptions import DeltaConcurrentModificationException
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
@@ -17,15 +19,26 @@ def ensure_table(spark: SparkSession, path: Path, schema: StructType) -> DeltaTa
     return DeltaTable.createIfNotExists(spark).location(str(path)).addColumns(schema).execute()
 
 
-def merge_rows(df: DataFrame, path: Path, keys: list[str], *, update: bool) -> None:
-    """Insert rows whose key is new; with ``update`` also overwrite rows whose key exists."""
+def merge_rows(df: DataFrame, path: Path, keys: list[str], *, update: bool, tries: int = 5) -> None:
+    """Insert rows whose key is new; with ``update`` also overwrite rows whose key exists.
+
+    Two queries may MERGE into one table (silver_annotated_events gets the devices' annotations and the
+    fused ones): a MERGE that loses Delta's optimistic-concurrency check is simply run again.
+    """
     spark = df.sparkSession
     table = ensure_table(spark, path, df.schema)
     on = " and ".join(f"t.{k} <=> s.{k}" for k in keys)
-    merge = table.alias("t").merge(df.alias("s"), on)
-    if update:
-        merge = merge.whenMatchedUpdateAll()
-    merge.whenNotMatchedInsertAll().execute()
+    for attempt in range(1, tries + 1):
+        merge = table.alias("t").merge(df.alias("s"), on)
+        if update:
+            merge = merge.whenMatchedUpdateAll()
+        try:
+            merge.whenNotMatchedInsertAll().execute()
+            return
+        except DeltaConcurrentModificationException:
+            if attempt == tries:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def append_once(df: DataFrame, path: Path, app_id: str, batch_id: int) -> None:

@@ -17,6 +17,7 @@ SILVER_DEVICE_HEARTBEAT = "silver_device_heartbeat"
 SILVER_INSIGHT_FEEDBACK = "silver_insight_feedback"
 SILVER_VISUAL_DETECTIONS = "silver_visual_detections"
 SILVER_ANNOTATED_EVENTS = "silver_annotated_events"
+SILVER_MULTIMODAL_ALIGNED = "silver_multimodal_aligned"
 GOLD_STORE_INTERACTION_METRICS = "gold_store_interaction_metrics"
 GOLD_DEVICE_HEALTH_SUMMARY = "gold_device_health_summary"
 GOLD_TRANSCRIPT_SENTIMENT = "gold_transcript_sentiment_analysis"
@@ -33,6 +34,7 @@ SILVER = (
 ALL_TABLES: tuple[str, ...] = (
     *BRONZE_TABLES.values(),
     *(name for table in SILVER for name in (table, f"{table}_quarantine")),
+    SILVER_MULTIMODAL_ALIGNED,
     GOLD_STORE_INTERACTION_METRICS,
     GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_TRANSCRIPT_SENTIMENT,

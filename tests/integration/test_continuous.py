@@ -24,7 +24,11 @@ def rows(settings: Settings, table: str) -> int:
         return -1
 
 
-def test_continuous_mode_processes_files_that_land_while_it_runs(tmp_path, settings):
+def test_continuous_mode_processes_files_that_land_while_it_runs(tmp_path, settings, monkeypatch):
+    # Each synthetic landing file holds a device's whole day, so event time jumps by hours from one
+    # micro-batch to the next; a day-long watermark lets the speech x vision join see all of it (a real
+    # device's file transport rotates every minute and the default watermark is one hour).
+    monkeypatch.setenv("SCOUT_WATERMARK", "24 hours")
     home = tmp_path / "home"
     home.mkdir()
     (home / "jars").symlink_to(settings.jars_dir.resolve(), target_is_directory=True)

@@ -128,13 +128,16 @@ def test_silver_batch_dedupes_and_a_replayed_batch_changes_nothing(spark, lake):
 
 
 def test_gold_aggregates_per_store_and_hour(spark):
-    schema = "store_id string, device_id string, session_id string, ts timestamp, word_count long, confidence double"
+    schema = (
+        "store_id string, device_id string, session_id string, ts timestamp, word_count long, confidence double,"
+        " text string"
+    )
     rows = [
-        ("s1", "d1", "a", datetime(2026, 11, 2, 9, 5), 4, 0.5),
-        ("s1", "d1", "a", datetime(2026, 11, 2, 9, 10), 6, 0.7),
-        ("s1", "d2", "b", datetime(2026, 11, 2, 9, 59), 2, 0.9),
-        ("s1", "d1", "c", datetime(2026, 11, 2, 10, 0), 3, 0.8),
-        ("s2", "d3", "d", datetime(2026, 11, 2, 9, 30), 5, 0.6),
+        ("s1", "d1", "a", datetime(2026, 11, 2, 9, 5), 4, 0.5, "good morning po"),
+        ("s1", "d1", "a", datetime(2026, 11, 2, 9, 10), 6, 0.7, "do you have nescafe"),
+        ("s1", "d2", "b", datetime(2026, 11, 2, 9, 59), 2, 0.9, "thanks"),
+        ("s1", "d1", "c", datetime(2026, 11, 2, 10, 0), 3, 0.8, "alaska please"),
+        ("s2", "d3", "d", datetime(2026, 11, 2, 9, 30), 5, 0.6, None),
     ]
     result = gold.store_hour_metrics(spark.createDataFrame(rows, schema)).orderBy(*gold.KEYS).collect()
     got = [
@@ -146,13 +149,17 @@ def test_gold_aggregates_per_store_and_hour(spark):
             r.active_devices,
             r.words,
             round(r.confidence_sum, 6),
+            r.greetings,
+            r.questions,
+            r.brand_mentions,
+            r.visits,
         )
         for r in result
     ]
     assert got == [
-        ("s1", 9, 2, 3, 2, 12, 2.1),
-        ("s1", 10, 1, 1, 1, 3, 0.8),
-        ("s2", 9, 1, 1, 1, 5, 0.6),
+        ("s1", 9, 2, 3, 2, 12, 2.1, 1, 1, 1, 0),
+        ("s1", 10, 1, 1, 1, 3, 0.8, 0, 0, 1, 0),
+        ("s2", 9, 1, 1, 1, 5, 0.6, 0, 0, 0, 0),
     ]
 
 
