@@ -85,6 +85,11 @@ class Settings:
     def airflow_home(self) -> Path:
         return self.home / "airflow"
 
+    @property
+    def watermark_s(self) -> int:
+        number, unit = self.watermark.split(" ", 1)
+        return int(number) * {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
+
     def table_path(self, table: str) -> Path:
         return self.lake_dir / table
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -41,6 +41,8 @@ from scout_edge.contract import (
 )
 
 CORRUPT = "_corrupt_record"
+# Per batch: the newest event time already in the table minus the watermark (null for the first batch).
+WATERMARK_FLOOR = "_watermark_floor"
 MAX_PAYLOAD_BYTES = 64 * 1024  # an event is a few hundred bytes; anything this big is not one
 
 DQ_METRICS_SCHEMA = (
@@ -60,6 +62,8 @@ def contract_expectations(event: type[Event]) -> list[Expectation]:
         Expectation("has_event_id", "event_id is not null and event_id != ''"),
         Expectation("has_device_and_store", "device_id is not null and store_id is not null"),
         Expectation("has_timestamp", "ts is not null"),
+        # Late data is kept (silver is complete) but counted, like a streaming watermark would see it.
+        Expectation("within_watermark", f"{WATERMARK_FLOOR} is null or ts is null or ts >= {WATERMARK_FLOOR}", "warn"),
     ]
 
 
@@ -248,15 +252,18 @@ def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_
     The quarantine and the metrics rows are written before the MERGE with the batch id as Delta txnVersion:
     a batch replayed after a crash finds them already there and skips them, so every count is written once.
     """
-    parsed = parse(batch, table.event).cache()
+    target = settings.table_path(table.name)
+    existing = sinks.ensure_table(batch.sparkSession, target, _silver_schema(batch.sparkSession, table)).toDF()
+    newest = existing.agg(F.max("ts")).first()[0]
+    floor = None if newest is None else newest - timedelta(seconds=settings.watermark_s)
+    parsed = parse(batch, table.event).withColumn(WATERMARK_FLOOR, F.lit(floor).cast("timestamp")).cache()
     try:
         outcome = apply_expectations(parsed, table.expectations)
         valid = outcome.valid.cache()
-        target = settings.table_path(table.name)
         # Cached: the dedupe shuffle feeds both the duplicate count and the MERGE. (Safe to cache, unlike
         # anything read from the target table, which the MERGE changes.)
         rows = valid.dropDuplicates(["event_id"]).select(*table.columns).cache()
-        known = sinks.ensure_table(batch.sparkSession, target, rows.schema).toDF().select("event_id")
+        known = sinks.read_table(batch.sparkSession, target).select("event_id")
         # Duplicates within the batch and of events already in silver (e.g. an edge retry hours later).
         duplicates = valid.count() - rows.join(known, "event_id", "left_anti").count()
         app_id = f"scout-silver-{table.name}"
@@ -286,14 +293,16 @@ def start_table(spark: SparkSession, settings: Settings, table: SilverTable, tri
     return trigger.apply(writer).start()
 
 
+def _silver_schema(spark: SparkSession, table: SilverTable) -> T.StructType:
+    return parse(spark.createDataFrame([], BRONZE_SCHEMA), table.event).select(*table.columns).schema
+
+
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Create every silver, quarantine and metrics table up front, so readers never meet a missing one."""
     from include.spark_jobs import silver_derived  # it builds on this module's tables
 
-    empty_bronze = spark.createDataFrame([], BRONZE_SCHEMA)
     for table in SILVER_TABLES:
-        schema = parse(empty_bronze, table.event).select(*table.columns).schema
-        sinks.ensure_table(spark, settings.table_path(table.name), schema)
+        sinks.ensure_table(spark, settings.table_path(table.name), _silver_schema(spark, table))
         sinks.ensure_table(spark, settings.table_path(table.quarantine), _schema(spark, QUARANTINE_SCHEMA))
     sinks.ensure_table(spark, settings.table_path(GOLD_DQ_METRICS), _schema(spark, DQ_METRICS_SCHEMA))
     silver_derived.ensure_tables(spark, settings)
