@@ -209,13 +209,21 @@ ANNOTATED_EVENTS = SilverTable(
 SILVER_TABLES = (TRANSCRIPTS, HEARTBEATS, INSIGHT_FEEDBACK, VISUAL_DETECTIONS, ANNOTATED_EVENTS)
 
 
-def parse(bronze: DataFrame, event: type[Event]) -> DataFrame:
+def parse(bronze: DataFrame, event: type[Event], watermark_floor: datetime | None = None) -> DataFrame:
     """Bronze rows -> contract fields, by each payload's schema_version (+ ingest_time, the raw payload,
-    the corrupt-record marker, and ``origin``: these events were sent by a device)."""
+    the corrupt-record marker, ``origin``: these events were sent by a device, and the batch's watermark
+    floor for the ``within_watermark`` rule)."""
     parsed = parse_payload(F.col("payload"), event, CORRUPT)
     return bronze.select(
         parsed.alias("e"), "payload", "ingest_time", F.col("source_file").alias("bronze_source_file")
-    ).select("e.*", "payload", "ingest_time", "bronze_source_file", F.lit("device").alias("origin"))
+    ).select(
+        "e.*",
+        "payload",
+        "ingest_time",
+        "bronze_source_file",
+        F.lit("device").alias("origin"),
+        F.lit(watermark_floor).cast("timestamp").alias(WATERMARK_FLOOR),
+    )
 
 
 def quarantine_rows(rejected: DataFrame, batch_id: int) -> DataFrame:
@@ -256,7 +264,7 @@ def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_
     existing = sinks.ensure_table(batch.sparkSession, target, _silver_schema(batch.sparkSession, table)).toDF()
     newest = existing.agg(F.max("ts")).first()[0]
     floor = None if newest is None else newest - timedelta(seconds=settings.watermark_s)
-    parsed = parse(batch, table.event).withColumn(WATERMARK_FLOOR, F.lit(floor).cast("timestamp")).cache()
+    parsed = parse(batch, table.event, floor).cache()
     try:
         outcome = apply_expectations(parsed, table.expectations)
         valid = outcome.valid.cache()
