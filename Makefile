@@ -87,9 +87,15 @@ medallion: install  ## bronze -> silver -> gold once over the landing zone (SCOU
 medallion-continuous: install  ## keep bronze, silver and gold running every 10 s (Ctrl-C stops)
 	$(PY) -m include.spark_jobs.medallion --trigger continuous --interval "10 seconds"
 
-.PHONY: bench
+.PHONY: bench bench-latency bench-edge
 bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
 	$(PY) -m include.benchmarks --events $(or $(EVENTS),1000000)
+
+bench-latency: install  ## continuous mode: Kafka -> gold latency p50/p95 at RATE events/s (default 1000)
+	$(PY) -m include.latency_bench --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60)
+
+bench-edge: $(VENV)/.stamp  ## the edge client: speech-to-text RTF, vision fps, simulator events/s
+	$(VENV)/bin/scout-edge bench
 
 .PHONY: kafka-jars kafka kafka-stop
 kafka-jars: $(STATE)/kafka/libs/.stamp

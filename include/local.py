@@ -67,12 +67,14 @@ def summary(settings: Settings) -> str:
     from include.pipeline import lakehouse_counts
     from include.spark_session import get_spark
 
-    counts = lakehouse_counts(settings, get_spark(settings, "scout-summary"))
+    spark = get_spark(settings, "scout-summary")
+    counts = lakehouse_counts(settings, spark)
     path = settings.export_dir / f"{export.MART}.json"
     document = json.loads(path.read_text())
     lines = ["rows per table:"]
     width = max(map(len, counts)) + 2
     lines += [f"  {table:<{width}}{n:>6}" for table, n in counts.items()]
+    lines += _interaction_lines(settings, spark)
     lines.append(f"dashboard export: {path}")
     for store in document["stores"]:
         for day in store["days"]:
@@ -81,6 +83,25 @@ def summary(settings: Settings) -> str:
                 f" {day['transcripts']} transcripts, avg confidence {day['avg_confidence']}"
             )
     return "\n".join(lines)
+
+
+def _interaction_lines(settings: Settings, spark) -> list[str]:
+    from pyspark.sql import functions as F
+
+    from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS
+
+    gold = spark.read.format("delta").load(str(settings.table_path(GOLD_STORE_INTERACTION_METRICS)))
+    per_store = gold.groupBy("store_id").agg(
+        *(F.sum(c).alias(c) for c in ("greetings", "questions", "brand_mentions", "greeted_and_asked", "visits")),
+        F.round(F.sum("dwell_s_total") / F.sum("visits"), 1).alias("avg_dwell_s"),
+    )
+    lines = ["gold_store_interaction_metrics per store:"]
+    for r in per_store.orderBy("store_id").collect():
+        lines.append(
+            f"  {r.store_id}: {r.greetings} greetings, {r.questions} questions, {r.brand_mentions} brand mentions,"
+            f" {r.greeted_and_asked} greeted + asked, {r.visits} visits (avg dwell {r.avg_dwell_s} s)"
+        )
+    return lines
 
 
 def demo() -> None:

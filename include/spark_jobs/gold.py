@@ -11,6 +11,7 @@ the tables are correct after any restart.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, time, timedelta
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -121,14 +122,24 @@ def device_health(heartbeats: DataFrame, offline_after_s: int = OFFLINE_AFTER_S)
     return per_device.crossJoin(fleet_latest).withColumn("offline", offline).drop("fleet_latest")
 
 
+def _between(rows: DataFrame, first: datetime, end: datetime) -> DataFrame:
+    """Rows with first <= ts < end."""
+    return rows.where((F.col("ts") >= F.lit(first)) & (F.col("ts") < F.lit(end)))
+
+
 def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> None:
     """The batch holds (store_id, ts) of new transcripts, detections and annotations: their store-hours
     are recomputed from the three silver tables."""
     spark = batch.sparkSession
-    touched = F.broadcast(touched_keys(batch))
+    keys = touched_keys(batch).cache()
+    first, last = keys.agg(F.min("hour_start"), F.max("hour_start")).first()
+    touched = F.broadcast(keys)
 
     def affected(table: str) -> DataFrame:
-        return with_hour(sinks.read_table(spark, settings.table_path(table))).join(touched, KEYS, "left_semi")
+        rows = sinks.read_table(spark, settings.table_path(table))
+        if first is not None:  # the touched hours only: Delta skips the files outside them by their stats
+            rows = _between(rows, first, last + timedelta(hours=1))
+        return with_hour(rows).join(touched, KEYS, "left_semi")
 
     rows = store_hour_metrics(
         affected(SILVER_TRANSCRIPTS), affected(SILVER_VISUAL_DETECTIONS), affected(SILVER_ANNOTATED_EVENTS)
@@ -136,11 +147,15 @@ def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> 
     # An hour with detections but nothing said yet has no row until its first transcript arrives.
     rows = rows.withColumn("updated_at", F.current_timestamp())
     sinks.merge_rows(rows, settings.table_path(GOLD_STORE_INTERACTION_METRICS), KEYS, update=True)
+    keys.unpersist()
 
 
 def write_sentiment(settings: Settings, batch: DataFrame, batch_id: int) -> None:
     touched = batch.select("store_id", F.to_date("ts").alias("day")).distinct()
     silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_TRANSCRIPTS))
+    first, last = batch.agg(F.min("ts"), F.max("ts")).first()
+    if first is not None:  # whole UTC days around the batch: Delta skips the other files by their stats
+        silver = _between(silver, datetime.combine(first.date(), time.min), datetime.combine(last.date(), time.max))
     affected = silver.withColumn("day", F.to_date("ts")).join(F.broadcast(touched), ["store_id", "day"], "left_semi")
     rows = sentiment.by_store_brand_day(sentiment.scored(affected)).withColumn("updated_at", F.current_timestamp())
     sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), sentiment.KEYS, update=True)

@@ -257,34 +257,47 @@ def metrics_rows(spark: SparkSession, metrics: list[dict], table: str, batch_id:
 def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_id: int) -> None:
     """One micro-batch: check, quarantine, count, then MERGE the new event_ids.
 
+    Dedupe and lateness look back one watermark from the batch's oldest event: the target is read only
+    where ``ts >= oldest - SCOUT_WATERMARK``, which Delta's file statistics prune to the recent files, so
+    a batch costs the same on day 1 and on day 300. (A copy of an event older than that is inserted
+    again, the same bound as Spark's dropDuplicatesWithinWatermark.)
+
     The quarantine and the metrics rows are written before the MERGE with the batch id as Delta txnVersion:
     a batch replayed after a crash finds them already there and skips them, so every count is written once.
     """
+    spark = batch.sparkSession
     target = settings.table_path(table.name)
-    existing = sinks.ensure_table(batch.sparkSession, target, _silver_schema(batch.sparkSession, table)).toDF()
-    newest = existing.agg(F.max("ts")).first()[0]
-    floor = None if newest is None else newest - timedelta(seconds=settings.watermark_s)
-    parsed = parse(batch, table.event, floor).cache()
+    existing = sinks.ensure_table(spark, target, _silver_schema(spark, table)).toDF()
+    parsed = parse(batch, table.event).cache()
     try:
-        outcome = apply_expectations(parsed, table.expectations)
+        oldest = parsed.agg(F.min("ts")).first()[0]
+        lookback = None if oldest is None else oldest - timedelta(seconds=settings.watermark_s)
+        recent = existing if lookback is None else existing.where(F.col("ts") >= F.lit(lookback))
+        # Only files holding events at least as new as the batch's oldest can make a row late.
+        newest = None if oldest is None else existing.where(F.col("ts") >= F.lit(oldest)).agg(F.max("ts")).first()[0]
+        floor = None if newest is None else newest - timedelta(seconds=settings.watermark_s)
+        checked = parsed.withColumn(WATERMARK_FLOOR, F.lit(floor).cast("timestamp"))
+        outcome = apply_expectations(checked, table.expectations)
         valid = outcome.valid.cache()
         # Cached: the dedupe shuffle feeds both the duplicate count and the MERGE. (Safe to cache, unlike
         # anything read from the target table, which the MERGE changes.)
         rows = valid.dropDuplicates(["event_id"]).select(*table.columns).cache()
-        known = sinks.read_table(batch.sparkSession, target).select("event_id")
-        # Duplicates within the batch and of events already in silver (e.g. an edge retry hours later).
+        known = recent.select("event_id")
+        # Duplicates within the batch and of events already in silver (e.g. an edge retry an hour later).
         duplicates = valid.count() - rows.join(known, "event_id", "left_anti").count()
         app_id = f"scout-silver-{table.name}"
         sinks.append_once(
             quarantine_rows(outcome.quarantine, batch_id), settings.table_path(table.quarantine), app_id, batch_id
         )
         sinks.append_once(
-            metrics_rows(batch.sparkSession, outcome.metrics, table.name, batch_id, duplicates),
+            metrics_rows(spark, outcome.metrics, table.name, batch_id, duplicates),
             settings.table_path(GOLD_DQ_METRICS),
             app_id,
             batch_id,
         )
-        sinks.merge_rows(rows, target, ["event_id"], update=False)  # insert-only MERGE: replays add nothing
+        since = None if lookback is None else F.col("t.ts") >= F.lit(lookback)
+        # insert-only MERGE: replays add nothing
+        sinks.merge_rows(rows, target, ["event_id"], update=False, target_filter=since)
         rows.unpersist()
         valid.unpersist()
     finally:

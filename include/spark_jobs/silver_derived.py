@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
@@ -39,9 +41,14 @@ def _stream(spark: SparkSession, settings: Settings, table: str) -> DataFrame:
 def write_fusion(settings: Settings, batch: DataFrame, batch_id: int) -> None:
     spark = batch.sparkSession
     sessions = F.broadcast(batch.where(F.col("session_id").isNotNull()).select(*SESSION).distinct())
+    first, last = batch.agg(F.min("ts"), F.max("ts")).first()
+    margin = timedelta(seconds=settings.watermark_s)  # a session's events lie within a watermark of each other
 
     def touched(table: str) -> DataFrame:
-        return sinks.read_table(spark, settings.table_path(table)).join(sessions, SESSION, "left_semi")
+        rows = sinks.read_table(spark, settings.table_path(table))
+        if first is not None:  # Delta skips the files outside the batch's time range by their stats
+            rows = rows.where((F.col("ts") >= F.lit(first - margin)) & (F.col("ts") <= F.lit(last + margin)))
+        return rows.join(sessions, SESSION, "left_semi")
 
     fused = interactions.fuse_greeted_and_asked(
         touched(SILVER_TRANSCRIPTS), touched(SILVER_VISUAL_DETECTIONS), settings.counter_zone
@@ -51,8 +58,8 @@ def write_fusion(settings: Settings, batch: DataFrame, batch_id: int) -> None:
 
 
 def start_fusion(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
-    touched = _stream(spark, settings, SILVER_TRANSCRIPTS).select(*SESSION)
-    touched = touched.unionByName(_stream(spark, settings, SILVER_VISUAL_DETECTIONS).select(*SESSION))
+    touched = _stream(spark, settings, SILVER_TRANSCRIPTS).select(*SESSION, "ts")
+    touched = touched.unionByName(_stream(spark, settings, SILVER_VISUAL_DETECTIONS).select(*SESSION, "ts"))
     writer = (
         touched.writeStream.queryName(FUSION_QUERY)
         .option("checkpointLocation", str(settings.checkpoint_dir / FUSION_QUERY))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from delta.exceptions import DeltaConcurrentModificationException
 from delta.tables import DeltaTable
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 
@@ -19,15 +20,22 @@ def ensure_table(spark: SparkSession, path: Path, schema: StructType) -> DeltaTa
     return DeltaTable.createIfNotExists(spark).location(str(path)).addColumns(schema).execute()
 
 
-def merge_rows(df: DataFrame, path: Path, keys: list[str], *, update: bool, tries: int = 5) -> None:
+def merge_rows(
+    df: DataFrame, path: Path, keys: list[str], *, update: bool, target_filter: Column | None = None, tries: int = 5
+) -> None:
     """Insert rows whose key is new; with ``update`` also overwrite rows whose key exists.
+
+    ``target_filter`` (a condition on the target's columns, ``t.<name>``) limits the target rows the MERGE
+    looks at; Delta prunes the files outside it by their statistics.
 
     Two queries may MERGE into one table (silver_annotated_events gets the devices' annotations and the
     fused ones): a MERGE that loses Delta's optimistic-concurrency check is simply run again.
     """
     spark = df.sparkSession
     table = ensure_table(spark, path, df.schema)
-    on = " and ".join(f"t.{k} <=> s.{k}" for k in keys)
+    on = F.expr(" and ".join(f"t.{k} <=> s.{k}" for k in keys))
+    if target_filter is not None:
+        on = on & target_filter
     for attempt in range(1, tries + 1):
         merge = table.alias("t").merge(df.alias("s"), on)
         if update:

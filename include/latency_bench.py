@@ -1,0 +1,161 @@
+"""End-to-end latency in continuous mode: an event produced to Kafka -> its row visible in gold.
+
+    python -m include.latency_bench --rate 1000 --seconds 60      # or: make bench-latency
+
+Starts a local Kafka broker and the whole medallion in continuous mode (its own process, as in
+production), waits until it runs, then the edge fleet simulator produces a steady ``--rate`` events per
+second to the hubs' topics through the edge Kafka transport, each event stamped with the moment it is
+sent. Meanwhile gold_store_interaction_metrics is polled with delta-rs: when a store's transcript count in
+gold reaches n, the store's first n transcripts are visible, and each one's latency is the poll time
+minus its send time. Prints p50 / p95 / max and what the producer really achieved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+from include import kafka_local
+from include.settings import PROJECT_ROOT, Settings, load_settings
+from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gold_transcripts(settings: Settings) -> dict[str, int] | None:
+    from deltalake import DeltaTable
+
+    try:
+        table = DeltaTable(str(settings.table_path(GOLD_STORE_INTERACTION_METRICS)))
+    except Exception:  # not created yet
+        return None
+    counts: dict[str, int] = defaultdict(int)
+    for row in table.to_pyarrow_table(columns=["store_id", "transcripts"]).to_pylist():
+        counts[row["store_id"]] += row["transcripts"] or 0
+    return counts
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))]
+
+
+class Producer(threading.Thread):
+    """The fleet simulator at a steady wall-clock rate; remembers when each transcript was sent."""
+
+    def __init__(self, bootstrap: str, rate: float, seconds: float) -> None:
+        super().__init__(daemon=True)
+        from scout_edge.simulator import Fleet, FleetSpec
+        from scout_edge.transports import KafkaTransport
+
+        # Simulated time runs 3x longer than we send: sessions near the end of a short run lose their
+        # later events, so the fleet falls below the rate; sending stops after ``seconds`` of wall time.
+        self.fleet = Fleet(FleetSpec(stores=4, devices_per_store=2, duration_s=3 * seconds, rate=rate,
+                                     start=datetime.now(UTC)))  # fmt: skip
+        self.transport = KafkaTransport(bootstrap)
+        self.rate = rate
+        self.seconds = seconds
+        self.sent_at: dict[str, list[float]] = defaultdict(list)  # store -> send times of its transcripts
+        self.sent = 0
+        self.elapsed = 0.0
+
+    def run(self) -> None:
+        import json
+
+        records = self.fleet.records()
+        began = time.monotonic()
+        while time.monotonic() - began < self.seconds:
+            chunk = list(islice(records, max(1, int(self.rate / 20))))  # 20 sends a second
+            if not chunk:
+                break
+            time.sleep(max(0.0, began + self.sent / self.rate - time.monotonic()))
+            self.transport.send(chunk)
+            now = time.monotonic()
+            for r in chunk:
+                if r.hub == "eh-pi-stt-raw":
+                    self.sent_at[json.loads(r.payload)["store_id"]].append(now)
+            self.sent += len(chunk)
+        self.elapsed = time.monotonic() - began
+        self.transport.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m include.latency_bench")
+    parser.add_argument("--rate", type=float, default=1000.0, help="events per second")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to produce")
+    parser.add_argument("--interval", default="1 second", help="the medallion's processing-time trigger")
+    args = parser.parse_args()
+
+    base = load_settings()
+    scratch = Path(tempfile.mkdtemp(prefix="scout-latency-"))
+    (scratch / "jars").symlink_to(base.jars_dir.resolve(), target_is_directory=True)
+    (scratch / "kafka").mkdir()
+    (scratch / "kafka" / "libs").symlink_to((base.home / "kafka" / "libs").resolve(), target_is_directory=True)
+    settings = Settings(home=scratch)
+    broker = kafka_local.start(settings, scratch / "kafka-data", port=_free_port(), controller_port=_free_port())
+    env = {**os.environ, "SCOUT_HOME": str(scratch), "SCOUT_SOURCE": "kafka", "SCOUT_KAFKA_BOOTSTRAP": broker.bootstrap}
+    medallion = subprocess.Popen(
+        [sys.executable, "-m", "include.spark_jobs.medallion", "--trigger", "continuous", "--interval", args.interval],
+        cwd=PROJECT_ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=(scratch / "medallion.log").open("w"),
+    )  # fmt: skip
+    try:
+        print(f"broker {broker.bootstrap}; medallion starting (log: {scratch / 'medallion.log'})", flush=True)
+        while _gold_transcripts(settings) is None:
+            if medallion.poll() is not None:
+                raise SystemExit(f"the medallion stopped; see {scratch / 'medallion.log'}")
+            time.sleep(1)
+        time.sleep(10)  # let every query finish its first (empty) batch
+        producer = Producer(broker.bootstrap, args.rate, args.seconds)
+        print(f"producing {args.rate:.0f} events/s for {args.seconds:.0f} s ...", flush=True)
+        producer.start()
+        latencies: list[float] = []
+        seen: dict[str, int] = defaultdict(int)
+        deadline = time.monotonic() + args.seconds + 120
+        while time.monotonic() < deadline:
+            counts = _gold_transcripts(settings) or {}
+            now = time.monotonic()
+            for store, n in counts.items():
+                sent = producer.sent_at.get(store, [])
+                visible = min(n, len(sent))
+                latencies += [now - t for t in sent[seen[store] : visible]]
+                seen[store] = max(seen[store], visible)
+            total_sent = sum(len(v) for v in producer.sent_at.values())
+            if not producer.is_alive() and sum(seen.values()) >= total_sent:
+                break
+            time.sleep(0.25)
+        producer.join()
+        missing = sum(len(v) for v in producer.sent_at.values()) - sum(seen.values())
+        print(f"produced {producer.sent:,} events in {producer.elapsed:.1f} s "
+              f"({producer.sent / producer.elapsed:,.0f} events/s); {len(latencies):,} transcripts timed")  # fmt: skip
+        if latencies:
+            p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+            print(
+                f"latency Kafka -> gold: p50 {p50:.1f} s, p95 {p95:.1f} s, max {max(latencies):.1f} s (goal p95 < 10 s)"
+            )
+        if missing:
+            print(f"{missing} transcripts not visible in gold before the deadline")
+    finally:
+        os.killpg(medallion.pid, signal.SIGTERM)
+        medallion.wait(timeout=60)
+        kafka_local.stop(scratch / "kafka-data")
+
+
+if __name__ == "__main__":
+    main()
