@@ -91,20 +91,24 @@ class Fleet:
         people = rng.randint(1, 3)
         box = [round(rng.uniform(0, 0.6), 3), round(rng.uniform(0, 0.4), 3), 0.2, 0.5]
         t = at
-        events: list[Event] = [
-            VisualDetection(
+
+        def seen(ts: datetime, count: int, motion: float, dwell: float, **extra) -> VisualDetection:
+            boxes = extra.pop("boxes", [box] * count)
+            return VisualDetection(
                 event_id=self._id(),
-                ts=to_iso(t),
+                ts=to_iso(ts),
                 zone_id="counter",
                 camera_angle="front",
-                faces=people,
-                people=people,
-                motion=round(rng.uniform(0.05, 0.5), 3),
-                boxes=[box] * people,
-                dwell_s=0.0,
+                faces=count,
+                people=count,
+                motion=motion,
+                boxes=boxes,
+                dwell_s=dwell,
+                **extra,
                 **common,
             )
-        ]
+
+        events: list[Event] = [seen(t, people, round(rng.uniform(0.05, 0.5), 3), 0.0)]  # the customer appears
         lines = [rng.choice(GREETINGS), rng.choice(QUESTIONS).format(brand=brand)]
         if rng.random() < 0.5:
             lines.append(rng.choice(CLOSINGS))
@@ -123,7 +127,7 @@ class Fleet:
                     **common,
                 )
             )
-            if i == 1:
+            if i == 1:  # the device fused the greeting and the brand question
                 events.append(
                     AnnotatedEvent(
                         event_id=self._id(),
@@ -135,35 +139,8 @@ class Fleet:
                     )
                 )
         if rng.random() < 0.3:
-            events.append(
-                VisualDetection(
-                    event_id=self._id(),
-                    ts=to_iso(t),
-                    zone_id="counter",
-                    camera_angle="front",
-                    faces=people,
-                    people=people,
-                    motion=0.3,
-                    gesture="wave",
-                    boxes=[box],
-                    dwell_s=round((t - at).total_seconds(), 2),
-                    **common,
-                )
-            )
-        leave = at + timedelta(seconds=dwell)
-        events.append(
-            VisualDetection(
-                event_id=self._id(),
-                ts=to_iso(leave),
-                zone_id="counter",
-                camera_angle="front",
-                faces=0,
-                people=0,
-                motion=0.02,
-                dwell_s=round(dwell, 2),
-                **common,
-            )
-        )
+            events.append(seen(t, people, 0.3, round((t - at).total_seconds(), 2), gesture="wave", boxes=[box]))
+        events.append(seen(at + timedelta(seconds=dwell), 0, 0.02, round(dwell, 2)))  # the zone empties
         return events
 
     def _heartbeat(self, store: str, device: str, at: datetime) -> Heartbeat:
