@@ -63,8 +63,15 @@ demo: install  ## run the edge-to-dashboard slice through Airflow on the embedde
 	$(call step,Slice DAG through Airflow (dag.test on SQLite))
 	$(PY) -m include.local demo
 
+# Azurite, Microsoft's Azure Storage emulator (npm), for the edge client's Blob clip store tests.
+AZURITE_VERSION := 3.37.0
+$(STATE)/azurite/.stamp-$(AZURITE_VERSION):
+	$(call step,Azurite $(AZURITE_VERSION) from npm ($(STATE)/azurite))
+	npm install --prefix $(STATE)/azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+	touch $@
+
 .PHONY: test
-test: install  ## lint, then run the whole test suite
+test: install $(STATE)/azurite/.stamp-$(AZURITE_VERSION)  ## lint, then run the whole test suite
 	$(call step,Lint (ruff))
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
