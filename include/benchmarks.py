@@ -2,7 +2,7 @@
 
     python -m include.benchmarks --events 1000000      # or: make bench EVENTS=1000000
 
-Writes N synthetic events (the slice's generator, scaled up) as JSON-lines files into a scratch home,
+Writes N events from the edge fleet simulator as JSON-lines files into a scratch home,
 then in one SparkSession times (1) the floor: the same files copied text -> Delta with no transformation,
 and (2) bronze -> silver -> gold in available-now mode. Prints events per second for both and the ratio.
 """
@@ -15,22 +15,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from include import synthetic
 from include.settings import Settings, load_settings
 from include.spark_jobs import bronze, gold, silver
 from include.spark_jobs.cli import Trigger
 from include.spark_session import get_spark
 
 LINES_PER_FILE = 20_000
-EVENTS_PER_SESSION = 3.5  # a visual detection and 2-3 transcripts
+SECONDS_PER_DAY = 86_400
 
 
 def write_input(landing: Path, events: int) -> int:
-    sessions = max(1, round(events / EVENTS_PER_SESSION / (len(synthetic.STORES) * synthetic.DEVICES_PER_STORE)))
-    day = synthetic.generate(seed=11, sessions_per_device=sessions)
+    """About ``events`` events from the edge fleet simulator: 100 devices (50 stores x 2) over one day, a
+    realistic density for the speech x vision join (a few detections per transcript within its window)."""
+    from scout_edge.simulator import Fleet, FleetSpec
+
+    fleet = Fleet(FleetSpec(stores=50, devices_per_store=2, duration_s=SECONDS_PER_DAY, rate=events / SECONDS_PER_DAY))
     by_hub: dict[str, list[str]] = {}
-    for event in day.events:
-        by_hub.setdefault(event.hub, []).append(event.to_json())
+    for record in fleet.records():
+        by_hub.setdefault(record.hub, []).append(record.payload)
     written = 0
     for hub, lines in by_hub.items():
         (landing / hub).mkdir(parents=True, exist_ok=True)
@@ -78,6 +80,8 @@ def main() -> None:
             )
             for layer in (bronze, silver, gold)
         }
+        aligned = spark.read.format("delta").load(str(settings.table_path("silver_multimodal_aligned"))).count()
+        print(f"  (silver_multimodal_aligned: {aligned:,} speech x vision pairs)")
         pipeline_s = sum(layer_s.values())
         print()
         print(f"events: {events:,} on {spark.sparkContext.defaultParallelism} cores")

@@ -2,8 +2,8 @@
 
 - ``silver_annotated_events`` (fused rows, origin = "fused"): each micro-batch of new transcripts or
   detections names the sessions it touched; those sessions' "Greeted + Asked" is recomputed from their
-  silver rows within a watermark of the batch's events and MERGEd on its derived event_id. Whichever of speech or vision arrives last
-  completes the session, and a replay rewrites nothing.
+  silver rows within a watermark of the batch's events and MERGEd on its derived event_id. Whichever
+  of speech or vision arrives last completes the session, and a replay rewrites nothing.
 - ``silver_multimodal_aligned``: a stream-stream join of transcripts and detections of the same device
   within +-SCOUT_ALIGN_WINDOW_S, both sides under a SCOUT_WATERMARK event-time watermark, so Spark drops
   join state older than the watermark instead of keeping it forever. Rows MERGE on the pair of event ids.
