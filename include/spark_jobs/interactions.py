@@ -84,12 +84,26 @@ def _session_uuid(kind: Column, device: str, session: str) -> Column:
     return F.concat_ws("-", *(F.substring(h, start, n) for start, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))))
 
 
+BUCKET = "_align_bucket"
+
+
+def bucketed(transcripts: DataFrame, visuals: DataFrame, window_s: int) -> tuple[DataFrame, DataFrame]:
+    """Both sides keyed by window-wide time buckets, each transcript under its bucket and both neighbours.
+
+    A pair within +-window_s is at most one bucket apart, so it meets under exactly one key. With the
+    bucket in the equi-join key, the join (and a streaming join's state) only compares rows of the same
+    device and minute instead of a device's whole day.
+    """
+    bucket = F.floor(F.unix_micros("ts") / F.lit(window_s * 1_000_000))
+    t = transcripts.withColumn(BUCKET, F.explode(F.array(bucket - 1, bucket, bucket + 1)))
+    return t, visuals.withColumn(BUCKET, bucket)
+
+
 def alignment_condition(window_s: int, t: str = "t", v: str = "v") -> Column:
-    """Same device, visual within +-window_s of the transcript (inclusive): the join's time bound."""
+    """Same device and bucket, visual within +-window_s of the transcript (inclusive)."""
     window = F.expr(f"interval {int(window_s)} seconds")
-    return (F.col(f"{t}.device_id") == F.col(f"{v}.device_id")) & F.col(f"{v}.ts").between(
-        F.col(f"{t}.ts") - window, F.col(f"{t}.ts") + window
-    )
+    same = (F.col(f"{t}.device_id") == F.col(f"{v}.device_id")) & (F.col(f"{t}.{BUCKET}") == F.col(f"{v}.{BUCKET}"))
+    return same & F.col(f"{v}.ts").between(F.col(f"{t}.ts") - window, F.col(f"{t}.ts") + window)
 
 
 def aligned_columns(t: str = "t", v: str = "v") -> list[Column]:
@@ -113,4 +127,5 @@ def aligned_columns(t: str = "t", v: str = "v") -> list[Column]:
 
 def aligned(transcripts: DataFrame, visuals: DataFrame, window_s: int) -> DataFrame:
     """Batch form of the alignment (the streaming job adds watermarks to the same join)."""
-    return transcripts.alias("t").join(visuals.alias("v"), alignment_condition(window_s)).select(*aligned_columns())
+    t, v = bucketed(transcripts, visuals, window_s)
+    return t.alias("t").join(v.alias("v"), alignment_condition(window_s)).select(*aligned_columns())

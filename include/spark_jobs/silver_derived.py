@@ -69,9 +69,12 @@ def start_fusion(spark: SparkSession, settings: Settings, trigger: Trigger) -> S
 
 
 def aligned_stream(transcripts: DataFrame, visuals: DataFrame, settings: Settings) -> DataFrame:
-    t = transcripts.withWatermark("ts", settings.watermark).alias("t")
-    v = visuals.withWatermark("ts", settings.watermark).alias("v")
-    return t.join(v, interactions.alignment_condition(settings.align_window_s)).select(*interactions.aligned_columns())
+    window = settings.align_window_s
+    t, v = interactions.bucketed(
+        transcripts.withWatermark("ts", settings.watermark), visuals.withWatermark("ts", settings.watermark), window
+    )
+    joined = t.alias("t").join(v.alias("v"), interactions.alignment_condition(window))
+    return joined.select(*interactions.aligned_columns())
 
 
 def write_aligned(settings: Settings, batch: DataFrame, batch_id: int) -> None:
