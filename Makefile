@@ -91,7 +91,7 @@ up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127
 medallion: install  ## bronze -> silver -> gold once over the landing zone (SCOUT_SOURCE=kafka: the topics)
 	$(PY) -m include.spark_jobs.medallion --trigger available-now
 
-medallion-continuous: install  ## keep bronze, silver and gold running every 10 s (Ctrl-C stops)
+medallion-continuous: install  ## keep the medallion running, a micro-batch every 10 s (Ctrl-C stops)
 	$(PY) -m include.spark_jobs.medallion --trigger continuous --interval "10 seconds"
 
 .PHONY: bench bench-latency bench-edge

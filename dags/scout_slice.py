@@ -31,10 +31,10 @@ def scout_slice():
         return generate_events()
 
     @task
-    def run_layer(layer: str) -> dict[str, int]:
-        from include.pipeline import run_layer
+    def medallion() -> dict[str, int]:
+        from include.pipeline import run_medallion
 
-        return run_layer(layer)
+        return run_medallion()
 
     @task
     def export_dashboard() -> str:
@@ -51,10 +51,7 @@ def scout_slice():
         operator_args=dbt_config.operator_args(),
     )
 
-    bronze = run_layer.override(task_id="bronze")("bronze")
-    silver = run_layer.override(task_id="silver")("silver")
-    gold = run_layer.override(task_id="gold")("gold")
-    generate_events() >> bronze >> silver >> gold >> marts >> export_dashboard()
+    generate_events() >> medallion() >> marts >> export_dashboard()
 
 
 scout_slice()

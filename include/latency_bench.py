@@ -64,9 +64,12 @@ class Producer(threading.Thread):
         from scout_edge.simulator import Fleet, FleetSpec
         from scout_edge.transports import KafkaTransport
 
+        # 1,000 devices (500 stores x 2), about one event a second each at 1,000 events/s: a Pi sends a
+        # detection every few seconds while someone is in view. (Eight devices at 125 events/s each would
+        # make the speech x vision alignment pair every transcript with thousands of detections.)
         # Simulated time runs 3x longer than we send: sessions near the end of a short run lose their
         # later events, so the fleet falls below the rate; sending stops after ``seconds`` of wall time.
-        self.fleet = Fleet(FleetSpec(stores=4, devices_per_store=2, duration_s=3 * seconds, rate=rate,
+        self.fleet = Fleet(FleetSpec(stores=500, devices_per_store=2, duration_s=3 * seconds, rate=rate,
                                      start=datetime.now(UTC)))  # fmt: skip
         self.transport = KafkaTransport(bootstrap)
         self.rate = rate

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LAYERS = ("bronze", "silver", "gold")
-
 
 def _local_spark(settings: Settings, what: str) -> SparkSession:
     if settings.engine != "local":
@@ -41,19 +39,16 @@ def generate_events() -> dict[str, int]:
     return written
 
 
-def run_layer(layer: str) -> dict[str, int]:
-    """Run one medallion layer with an available-now trigger; return the row counts of its tables."""
-    import importlib
-
+def run_medallion() -> dict[str, int]:
+    """Run the medallion (bronze -> silver -> gold, one query) available-now; return every table's rows."""
+    from include.spark_jobs import medallion
     from include.spark_jobs.cli import Trigger
 
-    if layer not in LAYERS:
-        raise ValueError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}")
     settings = load_settings()
-    spark = _local_spark(settings, layer)
-    importlib.import_module(f"include.spark_jobs.{layer}").run(spark, settings, Trigger("available-now"))
-    counts = lakehouse_counts(settings, spark, prefix=layer)
-    log.info("%s tables: %s", layer, counts)
+    spark = _local_spark(settings, "medallion")
+    medallion.start(spark, settings, Trigger("available-now")).awaitTermination()
+    counts = lakehouse_counts(settings, spark)
+    log.info("lakehouse tables: %s", counts)
     return counts
 
 

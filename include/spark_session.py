@@ -34,8 +34,8 @@ LOCAL_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.session.timeZone": "UTC",
-    # Tiny local data on 2 cores: 200 shuffle partitions would be 200 near-empty tasks per stage.
-    "spark.sql.shuffle.partitions": "4",
+    # Small micro-batches on 2 cores: 200 shuffle partitions would be 200 near-empty tasks per stage.
+    "spark.sql.shuffle.partitions": "2",
     # Local mode runs everything in the driver JVM; the 1 GiB default spills micro-batch caches to disk.
     "spark.driver.memory": "4g",
     "spark.default.parallelism": "2",
@@ -43,6 +43,12 @@ LOCAL_CONF = {
     "spark.sql.catalogImplementation": "in-memory",
     "spark.sql.streaming.stopGracefullyOnShutdown": "true",
     "spark.databricks.delta.snapshotPartitions": "2",
+    # A MERGE of a micro-batch's few rows needs no extra shuffle before it writes.
+    "spark.databricks.delta.merge.repartitionBeforeWrite.enabled": "false",
+    # A continuous job appends a few small files to every table per micro-batch: compact them as they
+    # pile up (after 50 in a table), so reads and the dedupe's look-back stay fast (Databricks does this
+    # with auto-optimize).
+    "spark.databricks.delta.autoCompact.enabled": "true",
 }
 
 _VERSIONED_JAR = re.compile(r"^(?P<artifact>.+?)-\d[\w.\-]*\.jar$")

@@ -1,47 +1,57 @@
 """Bronze: every hub's raw events, verbatim, with ingest metadata. Bronze is the replay log.
 
-One streaming query per hub, each with its own checkpoint; the Delta sink commits each micro-batch
-exactly once, so a restart neither loses nor duplicates rows.
+One stream reads all the hubs (one Kafka subscription, or one file source over the landing zone); each
+micro-batch is split by hub and appended to the hub's table with Delta's txnAppId/txnVersion, so a batch
+replayed after a crash is skipped by the tables it already reached and nothing is written twice.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import sinks, sources
-from include.spark_jobs.cli import Trigger, parse_args, session
+from include.spark_jobs import concurrently, sinks, sources
+from include.spark_jobs.cli import Trigger, parse_args, session, start_query
 from include.spark_jobs.schemas import BRONZE_SCHEMA
 from include.spark_jobs.tables import BRONZE_TABLES
 
 # Event Hubs in production: the job's environment carries the namespace connection string (on Databricks
 # from a secret scope, e.g. spark_env_vars = {"SCOUT_EVENTHUBS_CONNECTION_STRING": "{{secrets/scout/eh}}"}).
 EVENTHUBS_SECRET_ENV = "SCOUT_EVENTHUBS_CONNECTION_STRING"
+QUERY = "bronze"
 
 
-def extract(spark: SparkSession, settings: Settings, hub: str, trigger: Trigger) -> DataFrame:
+def extract(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFrame:
+    """Every hub in one stream of bronze-shaped rows."""
+    hubs = list(BRONZE_TABLES)
     if settings.source == "files":
-        return sources.read_landing_files(spark, settings.landing_dir, hub, trigger.max_files)
+        return sources.read_landing_files(spark, settings.landing_dir, hubs, trigger.max_files)
     if connection_string := os.environ.get(EVENTHUBS_SECRET_ENV):
         bootstrap, options = sources.eventhubs_kafka_options(
             connection_string, databricks=settings.engine == "databricks"
         )
-        return sources.read_kafka(spark, bootstrap, hub, options)
-    return sources.read_kafka(spark, settings.kafka_bootstrap, hub)
+        return sources.read_kafka(spark, bootstrap, hubs, options)
+    return sources.read_kafka(spark, settings.kafka_bootstrap, hubs)
 
 
-def load(stream: DataFrame, settings: Settings, table: str, trigger: Trigger) -> StreamingQuery:
-    writer = (
-        stream.writeStream.format("delta")
-        .queryName(table)
-        .outputMode("append")
-        .option("checkpointLocation", str(settings.checkpoint_dir / table))
-    )
-    return trigger.apply(writer).start(str(settings.table_path(table)))
+def write_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> dict[str, int]:
+    """Append each hub's rows of the (cached) batch to its table, once; return the row count per hub.
+
+    A hub with no rows in the batch writes nothing (a replay of the batch counts the same and skips it too).
+    """
+    counts = {row["hub"]: row["count"] for row in batch.groupBy("hub").count().collect()}
+
+    def append(hub: str, table: str) -> Callable[[], None]:
+        rows = batch.where(F.col("hub") == hub)
+        return lambda: sinks.append_once(rows, settings.table_path(table), f"{app}-{table}", batch_id)
+
+    concurrently.run_all([append(hub, table) for hub, table in BRONZE_TABLES.items() if counts.get(hub)])
+    return {hub: counts.get(hub, 0) for hub in BRONZE_TABLES}
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
@@ -50,16 +60,21 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
         sinks.ensure_table(spark, settings.table_path(table), BRONZE_SCHEMA)
 
 
-def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
-    return [
-        load(extract(spark, settings, hub, trigger), settings, table, trigger) for hub, table in BRONZE_TABLES.items()
-    ]
+def process(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+    batch.persist()
+    try:
+        write_batch(settings, batch, batch_id, f"scout-{QUERY}")
+    finally:
+        batch.unpersist()
+
+
+def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
+    return start_query(extract(spark, settings, trigger), QUERY, settings, trigger, process)
 
 
 def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
     ensure_tables(spark, settings)
-    for query in start(spark, settings, trigger):
-        query.awaitTermination()
+    start(spark, settings, trigger).awaitTermination()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -15,13 +15,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from include.errors import SettingsError
 from include.settings import SOURCES, Settings, load_settings
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
-    from pyspark.sql.streaming import DataStreamWriter
+    from collections.abc import Callable
+
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
 TRIGGERS = ("available-now", "continuous")
+MEDALLION = "medallion"  # the one-query job's name (and checkpoint)
+LAYERS = ("bronze", "silver", "gold")  # the layer jobs' names (and checkpoints)
 
 
 @dataclass(frozen=True)
@@ -59,3 +64,36 @@ def session(settings: Settings, app_name: str) -> SparkSession:
     from include.spark_session import get_spark
 
     return get_spark(settings, app_name)
+
+
+def check_lake_owner(settings: Settings, name: str) -> None:
+    """A lake is built either by the medallion job or by the layer jobs. Each has its own checkpoints, so
+    the other kind would read the hubs again from the start into the same tables: refuse that."""
+    others = LAYERS if name == MEDALLION else (MEDALLION,) if name in LAYERS else ()
+    if found := [other for other in others if (settings.checkpoint_dir / other).exists()]:
+        raise SettingsError(
+            f"{settings.lake_dir} was built by the {' / '.join(found)} job (checkpoints in"
+            f" {settings.checkpoint_dir}); the {name} job would read the hubs again into it. Keep running"
+            f" {'the layer jobs' if name == MEDALLION else 'the medallion job'}, or use another SCOUT_HOME"
+        )
+
+
+def start_query(
+    stream: DataFrame,
+    name: str,
+    settings: Settings,
+    trigger: Trigger,
+    process: Callable[[Settings, DataFrame, int], None],
+) -> StreamingQuery:
+    """Start ``stream`` as the query ``name`` (its checkpoint is checkpoints/<name>), each micro-batch
+    handed to ``process(settings, batch, batch_id)``.
+
+    Refused (SettingsError) on a lake the other kind of job built: see ``check_lake_owner``.
+    """
+    check_lake_owner(settings, name)
+    writer = (
+        stream.writeStream.queryName(name)
+        .option("checkpointLocation", str(settings.checkpoint_dir / name))
+        .foreachBatch(lambda batch, batch_id: process(settings, batch, batch_id))
+    )
+    return trigger.apply(writer).start()

@@ -9,8 +9,9 @@ A condition that evaluates to NULL counts as failed, as in DLT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -32,21 +33,35 @@ class Outcome:
     valid: DataFrame  # rows to write (warn failures included)
     quarantine: DataFrame  # rows that failed a drop expectation, with a `reasons` array
     metrics: list[dict[str, object]]  # one row per expectation: passed / failed / dropped
+    total_rows: int = 0
+    valid_rows: int = 0  # rows that passed every drop expectation
+    extra: dict[str, Any] = field(default_factory=dict)  # the caller's own aggregates, by name
 
 
 def _ok(expectation: Expectation) -> Column:
     return F.coalesce(F.expr(expectation.condition), F.lit(False))
 
 
-def apply_expectations(df: DataFrame, expectations: list[Expectation]) -> Outcome:
-    """Evaluate every expectation once; split the rows; count per expectation.
+def apply_expectations(
+    df: DataFrame, expectations: list[Expectation], extra: Mapping[str, Callable[[Column], Column]] | None = None
+) -> Outcome:
+    """Evaluate every expectation once; split the rows; count per expectation. ``extra`` adds the caller's
+    own aggregates to the same pass: name -> a function of the "row is kept" condition returning an
+    aggregate, e.g. ``lambda kept: F.max(F.when(kept, F.col("ts")))``.
 
     The caller should cache ``df``: it is scanned for the counts and again for each output.
     """
     checked = df.select("*", *[_ok(e).alias(f"_ok_{i}") for i, e in enumerate(expectations)])
+    drop_idx = [i for i, e in enumerate(expectations) if e.action == "drop"]
+    kept = F.lit(True)
+    for i in drop_idx:
+        kept = kept & F.col(f"_ok_{i}")
+    extra = dict(extra or {})
     counts = checked.agg(
         F.count(F.lit(1)).alias("_rows"),
+        F.count(F.when(kept, 1)).alias("_valid"),
         *[F.sum(F.when(F.col(f"_ok_{i}"), 0).otherwise(1)).alias(f"_failed_{i}") for i in range(len(expectations))],
+        *[aggregate(kept).alias(f"_extra_{n}") for n, aggregate in enumerate(extra.values())],
     ).first()
     total = int(counts["_rows"])
     metrics = []
@@ -66,7 +81,6 @@ def apply_expectations(df: DataFrame, expectations: list[Expectation]) -> Outcom
         names = ", ".join(f"{m['expectation']} ({m['failed']} rows)" for m in fatal)
         raise ExpectationFailed(f"expectations with action 'fail' were violated: {names}; nothing was written")
 
-    drop_idx = [i for i, e in enumerate(expectations) if e.action == "drop"]
     reasons = (
         F.filter(
             F.array(*[F.when(~F.col(f"_ok_{i}"), F.lit(expectations[i].name)) for i in drop_idx]),
@@ -81,4 +95,7 @@ def apply_expectations(df: DataFrame, expectations: list[Expectation]) -> Outcom
         valid=with_reasons.where(F.size("reasons") == 0).drop("reasons"),
         quarantine=with_reasons.where(F.size("reasons") > 0),
         metrics=metrics,
+        total_rows=total,
+        valid_rows=int(counts["_valid"]),
+        extra={name: counts[f"_extra_{n}"] for n, name in enumerate(extra)},
     )

@@ -10,16 +10,19 @@ the tables are correct after any restart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
+from functools import partial, reduce
+from time import perf_counter
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import interactions, sentiment, sinks
-from include.spark_jobs.cli import Trigger, parse_args, session
+from include.spark_jobs import concurrently, interactions, sentiment, sinks
+from include.spark_jobs.cli import Trigger, parse_args, session, start_query
 from include.spark_jobs.tables import (
     GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_INSIGHT_FEEDBACK,
@@ -32,6 +35,9 @@ from include.spark_jobs.tables import (
     SILVER_VISUAL_DETECTIONS,
 )
 
+log = logging.getLogger(__name__)
+
+QUERY = "gold"
 KEYS = ["store_id", "hour_start"]
 # A device is offline when its last heartbeat is this much older than the fleet's latest one (data time,
 # not wall-clock time, so replays and backfills give the same answer). Heartbeats come every few minutes.
@@ -63,7 +69,9 @@ def store_hour_metrics(
             F.count(F.lit(1)).alias("transcripts"),
             F.countDistinct("device_id").alias("active_devices"),
             F.sum("word_count").alias("words"),
-            F.sum("confidence").alias("confidence_sum"),
+            # Rounded: a float sum's last bits depend on the order rows are added, which depends on how
+            # the rows happen to be split into files; a replay must give the same value.
+            F.round(F.sum("confidence"), 6).alias("confidence_sum"),
             F.count(F.when(F.col("is_greeting"), 1)).alias("greetings"),
             F.count(F.when(F.col("is_question"), 1)).alias("questions"),
             F.count(F.col("brand")).alias("brand_mentions"),
@@ -113,7 +121,7 @@ def device_health(heartbeats: DataFrame, offline_after_s: int = OFFLINE_AFTER_S)
         F.max("ts").alias("last_seen"),
         F.count(F.lit(1)).alias("heartbeats"),
         F.max_by("uptime_s", "ts").alias("uptime_s"),
-        F.avg("cpu_load").alias("avg_cpu_load"),
+        F.round(F.avg("cpu_load"), 6).alias("avg_cpu_load"),  # rounded, as confidence_sum
         F.max("cpu_temp_c").alias("max_cpu_temp_c"),
         F.max("spool_depth").alias("max_spool_depth"),
     )
@@ -127,7 +135,7 @@ def _between(rows: DataFrame, first: datetime, end: datetime) -> DataFrame:
     return rows.where((F.col("ts") >= F.lit(first)) & (F.col("ts") < F.lit(end)))
 
 
-def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+def write_store_metrics(settings: Settings, batch: DataFrame) -> None:
     """The batch holds (store_id, ts) of new transcripts, detections and annotations: their store-hours
     are recomputed from the three silver tables."""
     spark = batch.sparkSession
@@ -136,9 +144,8 @@ def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> 
     touched = F.broadcast(keys)
 
     def affected(table: str) -> DataFrame:
-        rows = sinks.read_table(spark, settings.table_path(table))
-        if first is not None:  # the touched hours only: Delta skips the files outside them by their stats
-            rows = _between(rows, first, last + timedelta(hours=1))
+        # the touched hours only: Delta skips the files outside them by their stats
+        rows = _between(sinks.read_table(spark, settings.table_path(table)), first, last + timedelta(hours=1))
         return with_hour(rows).join(touched, KEYS, "left_semi")
 
     rows = store_hour_metrics(
@@ -150,12 +157,12 @@ def write_store_metrics(settings: Settings, batch: DataFrame, batch_id: int) -> 
     keys.unpersist()
 
 
-def write_sentiment(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+def write_sentiment(settings: Settings, batch: DataFrame) -> None:
     touched = batch.select("store_id", F.to_date("ts").alias("day")).distinct()
     silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_TRANSCRIPTS))
     first, last = batch.agg(F.min("ts"), F.max("ts")).first()
-    if first is not None:  # whole UTC days around the batch: Delta skips the other files by their stats
-        silver = _between(silver, datetime.combine(first.date(), time.min), datetime.combine(last.date(), time.max))
+    # whole UTC days around the batch: Delta skips the other files by their stats
+    silver = _between(silver, datetime.combine(first.date(), time.min), datetime.combine(last.date(), time.max))
     affected = silver.withColumn("day", F.to_date("ts")).join(F.broadcast(touched), ["store_id", "day"], "left_semi")
     rows = sentiment.by_store_brand_day(sentiment.scored(affected)).withColumn("updated_at", F.current_timestamp())
     sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), sentiment.KEYS, update=True)
@@ -173,7 +180,7 @@ def insight_feedback(feedback: DataFrame) -> DataFrame:
     )
 
 
-def write_insight_feedback(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+def write_insight_feedback(settings: Settings, batch: DataFrame) -> None:
     keys = ["store_id", "insight_type"]
     silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_INSIGHT_FEEDBACK))
     affected = silver.join(F.broadcast(batch.select(*keys).distinct()), keys, "left_semi")
@@ -181,7 +188,7 @@ def write_insight_feedback(settings: Settings, batch: DataFrame, batch_id: int) 
     sinks.merge_rows(rows, settings.table_path(GOLD_INSIGHT_FEEDBACK), keys, update=True)
 
 
-def write_device_health(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+def write_device_health(settings: Settings, batch: DataFrame) -> None:
     # The offline flag of every device depends on the fleet's latest heartbeat, so the (small) summary is
     # recomputed whole from silver, then MERGEd.
     heartbeats = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_DEVICE_HEARTBEAT))
@@ -189,9 +196,9 @@ def write_device_health(settings: Settings, batch: DataFrame, batch_id: int) -> 
     sinks.merge_rows(rows, settings.table_path(GOLD_DEVICE_HEALTH_SUMMARY), ["device_id"], update=True)
 
 
-# gold table -> (silver tables whose new rows trigger it, the batch writer). With several sources the
-# query streams their union of (store_id, ts): which store-hours to recompute.
-GOLD_QUERIES = {
+# gold table -> (silver tables whose new rows trigger it, the batch writer). The writer gets those rows'
+# (store_id, ts, insight_type): the keys it recomputes.
+GOLD_TABLES = {
     GOLD_STORE_INTERACTION_METRICS: (
         (SILVER_TRANSCRIPTS, SILVER_VISUAL_DETECTIONS, SILVER_ANNOTATED_EVENTS),
         write_store_metrics,
@@ -220,28 +227,52 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
         )
 
 
-def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
-    queries = []
-    for table, (sources, write) in GOLD_QUERIES.items():
-        streams = [spark.readStream.format("delta").load(str(settings.table_path(s))) for s in sources]
-        stream = streams[0]
-        if len(streams) > 1:
-            stream = stream.select("store_id", "ts")
-            for other in streams[1:]:
-                stream = stream.unionByName(other.select("store_id", "ts"))
-        writer = (
-            stream.writeStream.queryName(table)
-            .option("checkpointLocation", str(settings.checkpoint_dir / table))
-            .foreachBatch(lambda batch, batch_id, write=write: write(settings, batch, batch_id))
-        )
-        queries.append(trigger.apply(writer).start())
-    return queries
+TOUCHED = ["source", "store_id", "ts", "insight_type"]
+
+
+def touched(table: str, rows: DataFrame) -> DataFrame:
+    """A silver table's new rows as (source, store_id, ts, insight_type): what gold recomputes."""
+    insight_type = F.col("insight_type") if "insight_type" in rows.columns else F.lit(None).cast("string")
+    return rows.select(F.lit(table).alias("source"), "store_id", "ts", insight_type.alias("insight_type"))
+
+
+def write_batch(settings: Settings, batch: DataFrame) -> None:
+    """``batch``: the touched rows (see ``touched``) of any silver tables, cached by the caller. Each gold
+    table whose sources have rows in it is recomputed for the keys they touched."""
+    sources = {row["source"] for row in batch.select("source").distinct().collect()}
+
+    def recompute(table: str, inputs: tuple[str, ...], write: Callable[[Settings, DataFrame], None]) -> None:
+        started = perf_counter()
+        write(settings, batch.where(F.col("source").isin(*inputs)))
+        log.info("%s: %.1f s", table, perf_counter() - started)
+
+    concurrently.run_all(
+        [
+            partial(recompute, table, inputs, write)
+            for table, (inputs, write) in GOLD_TABLES.items()
+            if sources.intersection(inputs)
+        ]
+    )
+
+
+def process(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+    batch.persist()
+    try:
+        write_batch(settings, batch)
+    finally:
+        batch.unpersist()
+
+
+def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
+    """One query over the silver tables gold is made from: each micro-batch recomputes what it touched."""
+    sources = dict.fromkeys(s for inputs, _ in GOLD_TABLES.values() for s in inputs)
+    streams = [touched(s, spark.readStream.format("delta").load(str(settings.table_path(s)))) for s in sources]
+    return start_query(reduce(DataFrame.unionByName, streams), QUERY, settings, trigger, process)
 
 
 def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
     ensure_tables(spark, settings)
-    for query in start(spark, settings, trigger):
-        query.awaitTermination()
+    start(spark, settings, trigger).awaitTermination()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

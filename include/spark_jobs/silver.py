@@ -8,9 +8,12 @@ gold_dq_metrics, one row per expectation per micro-batch (like the DLT event log
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -18,8 +21,8 @@ from pyspark.sql import types as T
 from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import sinks
-from include.spark_jobs.cli import Trigger, parse_args, session
+from include.spark_jobs import concurrently, sinks
+from include.spark_jobs.cli import Trigger, parse_args, session, start_query
 from include.spark_jobs.expectations import Expectation, apply_expectations
 from include.spark_jobs.schemas import BRONZE_SCHEMA, known_versions, parse_payload
 from include.spark_jobs.tables import (
@@ -40,6 +43,9 @@ from scout_edge.contract import (
     VisualDetection,
 )
 
+log = logging.getLogger(__name__)
+
+QUERY = "silver"
 CORRUPT = "_corrupt_record"
 # Per batch: the newest event time already in the table minus the watermark (null for the first batch).
 WATERMARK_FLOOR = "_watermark_floor"
@@ -236,8 +242,7 @@ def quarantine_rows(rejected: DataFrame, batch_id: int) -> DataFrame:
     )
 
 
-def metrics_rows(spark: SparkSession, metrics: list[dict], table: str, batch_id: int, duplicates: int) -> DataFrame:
-    now = datetime.now(UTC)
+def metrics_rows(metrics: list[dict], table: str, batch_id: int, duplicates: int, now: datetime) -> list[dict]:
     rows = [{**m, "table": table, "batch_id": batch_id, "recorded_at": now} for m in metrics]
     rows.append(
         {
@@ -251,67 +256,178 @@ def metrics_rows(spark: SparkSession, metrics: list[dict], table: str, batch_id:
             "recorded_at": now,
         }
     )
-    return spark.createDataFrame(rows, schema=DQ_METRICS_SCHEMA)
+    return rows
 
 
-def write_batch(settings: Settings, table: SilverTable, batch: DataFrame, batch_id: int) -> None:
-    """One micro-batch: check, quarantine, count, then MERGE the new event_ids.
+@dataclass
+class Checked:
+    """One silver table's share of a micro-batch, checked against the table but not yet written."""
 
-    Dedupe and lateness look back one watermark from the batch's oldest event: the target is read only
-    where ``ts >= oldest - SCOUT_WATERMARK``, which Delta's file statistics prune to the recent files, so
-    a batch costs the same on day 1 and on day 300. (A copy of an event older than that is inserted
-    again, the same bound as Spark's dropDuplicatesWithinWatermark.)
+    table: SilverTable
+    valid: DataFrame  # rows that passed every drop rule, in the table's columns (duplicates included)
+    new: DataFrame  # valid rows whose event_id is not in the table yet: materialized, what gets appended
+    quarantine: DataFrame
+    dropped: int
+    inserted: int
+    metrics: list[dict]
+    newest: datetime | None  # the batch's newest valid event
+    _cached: list[DataFrame]
 
-    The quarantine and the metrics rows are written before the MERGE with the batch id as Delta txnVersion:
-    a batch replayed after a crash finds them already there and skips them, so every count is written once.
+    def release(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+
+
+# The newest event time written to each silver table (by path), as this process knows it: read from the
+# table once, then advanced by every batch this process writes, so no batch scans the table for it. (Spark
+# keeps its streaming watermark the same way; one writer per table, as for any streaming sink.)
+_newest: dict[str, datetime | None] = {}
+
+
+def _newest_in(existing: DataFrame, path: str) -> datetime | None:
+    if path not in _newest:
+        _newest[path] = existing.agg(F.max("ts")).first()[0]
+    return _newest[path]
+
+
+def _advance(path: str, ts: datetime | None) -> None:
+    if ts is not None and (_newest.get(path) is None or ts > _newest[path]):
+        _newest[path] = ts
+
+
+def check(settings: Settings, table: SilverTable, bronze: DataFrame, batch_id: int) -> Checked:
+    """Parse, apply the expectations and find the new event_ids, nothing written: one pass over the batch
+    for the checks and counts, one for the dedupe.
+
+    Dedupe looks back one watermark: the target is read only where ``ts >= oldest - SCOUT_WATERMARK``
+    (oldest: the batch's oldest valid event), which Delta's file statistics prune to the recent files. (A
+    copy of an event older than that is inserted again, the same bound as Spark's
+    dropDuplicatesWithinWatermark.) A row is late when it is a watermark older than the newest event
+    already in the table.
     """
-    spark = batch.sparkSession
-    target = settings.table_path(table.name)
-    existing = sinks.ensure_table(spark, target, _silver_schema(spark, table)).toDF()
-    parsed = parse(batch, table.event).cache()
-    try:
-        oldest = parsed.agg(F.min("ts")).first()[0]
-        lookback = None if oldest is None else oldest - timedelta(seconds=settings.watermark_s)
-        recent = existing if lookback is None else existing.where(F.col("ts") >= F.lit(lookback))
-        # Only files holding events at least as new as the batch's oldest can make a row late.
-        newest = None if oldest is None else existing.where(F.col("ts") >= F.lit(oldest)).agg(F.max("ts")).first()[0]
-        floor = None if newest is None else newest - timedelta(seconds=settings.watermark_s)
-        checked = parsed.withColumn(WATERMARK_FLOOR, F.lit(floor).cast("timestamp"))
-        outcome = apply_expectations(checked, table.expectations)
-        valid = outcome.valid.cache()
-        # Cached: the dedupe shuffle feeds both the duplicate count and the MERGE. (Safe to cache, unlike
-        # anything read from the target table, which the MERGE changes.)
-        rows = valid.dropDuplicates(["event_id"]).select(*table.columns).cache()
-        known = recent.select("event_id")
-        # Duplicates within the batch and of events already in silver (e.g. an edge retry an hour later).
-        duplicates = valid.count() - rows.join(known, "event_id", "left_anti").count()
-        app_id = f"scout-silver-{table.name}"
-        sinks.append_once(
-            quarantine_rows(outcome.quarantine, batch_id), settings.table_path(table.quarantine), app_id, batch_id
-        )
-        sinks.append_once(
-            metrics_rows(spark, outcome.metrics, table.name, batch_id, duplicates),
-            settings.table_path(GOLD_DQ_METRICS),
-            app_id,
-            batch_id,
-        )
-        since = None if lookback is None else F.col("t.ts") >= F.lit(lookback)
-        # insert-only MERGE: replays add nothing
-        sinks.merge_rows(rows, target, ["event_id"], update=False, target_filter=since)
-        rows.unpersist()
-        valid.unpersist()
-    finally:
-        parsed.unpersist()
-
-
-def start_table(spark: SparkSession, settings: Settings, table: SilverTable, trigger: Trigger) -> StreamingQuery:
-    stream = spark.readStream.format("delta").load(str(settings.table_path(table.bronze)))
-    writer = (
-        stream.writeStream.queryName(table.name)
-        .option("checkpointLocation", str(settings.checkpoint_dir / table.name))
-        .foreachBatch(lambda batch, batch_id: write_batch(settings, table, batch, batch_id))
+    spark = bronze.sparkSession
+    path = str(settings.table_path(table.name))
+    existing = sinks.read_table(spark, settings.table_path(table.name))  # ensure_tables made it
+    newest = _newest_in(existing, path)
+    floor = None if newest is None else newest - timedelta(seconds=settings.watermark_s)
+    parsed = parse(bronze, table.event, floor).cache()
+    times = {
+        "oldest": lambda kept: F.min(F.when(kept, F.col("ts"))),
+        "newest": lambda kept: F.max(F.when(kept, F.col("ts"))),
+    }
+    outcome = apply_expectations(parsed, table.expectations, extra=times)
+    # Cached: the dedupe, fusion, alignment and gold all start from the valid rows.
+    valid = outcome.valid.select(*table.columns).cache()
+    oldest = outcome.extra["oldest"]
+    if oldest is not None:
+        existing = existing.where(F.col("ts") >= F.lit(oldest - timedelta(seconds=settings.watermark_s)))
+    # Materialized before anything is written: appending these rows must not change what "new" means.
+    known = existing.select("event_id")
+    new = valid.dropDuplicates(["event_id"]).join(known, "event_id", "left_anti").localCheckpoint()
+    inserted = new.count()
+    # Duplicates within the batch and of events already in silver (e.g. an edge retry an hour later).
+    duplicates = outcome.valid_rows - inserted
+    now = datetime.now(UTC)
+    return Checked(
+        table,
+        valid,
+        new,
+        quarantine_rows(outcome.quarantine, batch_id),
+        outcome.total_rows - outcome.valid_rows,
+        inserted,
+        metrics_rows(outcome.metrics, table.name, batch_id, duplicates, now),
+        outcome.extra["newest"],
+        [parsed, valid],  # (``new`` is a local checkpoint: Spark's cleaner drops it with the last reference)
     )
-    return trigger.apply(writer).start()
+
+
+def write_checked(settings: Settings, checked: list[Checked], batch_id: int, app: str) -> None:
+    """Quarantine, the data-quality rows (one append for every table), then the new rows: each with the
+    batch id as Delta txnVersion, so a batch replayed after a crash skips what it already wrote and every
+    count is written once. The metrics go before the rows: a replay recounting duplicates against rows it
+    had already appended would count them twice."""
+    spark = checked[0].new.sparkSession
+    metrics = spark.createDataFrame([row for c in checked for row in c.metrics], schema=DQ_METRICS_SCHEMA)
+    first = [lambda: sinks.append_once(metrics, settings.table_path(GOLD_DQ_METRICS), f"{app}-dq", batch_id)]
+    first += [_append(settings, c.table.quarantine, c.quarantine, batch_id, app) for c in checked if c.dropped]
+    concurrently.run_all(first)
+    concurrently.run_all([_append(settings, c.table.name, c.new, batch_id, app) for c in checked if c.inserted])
+    for c in checked:
+        _advance(str(settings.table_path(c.table.name)), c.newest)
+
+
+def _append(settings: Settings, table: str, rows: DataFrame, batch_id: int, app: str) -> Callable[[], None]:
+    return lambda: sinks.append_once(rows, settings.table_path(table), f"{app}-{table}", batch_id)
+
+
+@dataclass
+class SilverBatch:
+    """What a micro-batch added to silver: every table's valid rows (a replay sees the same ones, so gold
+    recomputes what they touch even when the first attempt had already appended them)."""
+
+    valid: dict[str, DataFrame]
+    checked: list[Checked]
+
+    def release(self) -> None:
+        for c in self.checked:
+            c.release()
+
+
+def write_batch(settings: Settings, bronze: dict[str, DataFrame], batch_id: int, app: str) -> SilverBatch:
+    """``bronze``: hub -> that hub's bronze rows of the micro-batch (hubs without rows left out). Checks
+    and writes every silver table, then the ones made from them (fusion, alignment)."""
+    from include.spark_jobs import silver_derived  # it builds on this module's tables
+
+    def check_table(table: SilverTable) -> Callable[[], Checked]:
+        def run() -> Checked:
+            started = time.perf_counter()
+            c = check(settings, table, bronze[table.event.hub], batch_id)
+            duplicates = c.metrics[-1]["dropped"]
+            log.info(
+                "%s: %d new, %d quarantined, %d duplicates (%.1f s)",
+                table.name,
+                c.inserted,
+                c.dropped,
+                duplicates,
+                time.perf_counter() - started,
+            )
+            return c
+
+        return run
+
+    checked = concurrently.run_all([check_table(t) for t in SILVER_TABLES if t.event.hub in bronze])
+    if not checked:
+        return SilverBatch({}, [])
+    started = time.perf_counter()
+    write_checked(settings, checked, batch_id, app)
+    log.info("silver writes: %.1f s", time.perf_counter() - started)
+    valid = {c.table.name: c.valid for c in checked}
+    fused = silver_derived.write_batch(settings, valid.get(SILVER_TRANSCRIPTS), valid.get(SILVER_VISUAL_DETECTIONS))
+    if fused is not None:
+        device = valid.get(SILVER_ANNOTATED_EVENTS)
+        valid[SILVER_ANNOTATED_EVENTS] = fused if device is None else device.unionByName(fused)
+    return SilverBatch(valid, checked)
+
+
+def by_hub(batch: DataFrame) -> dict[str, DataFrame]:
+    """A micro-batch of bronze rows of several hubs, split by hub (hubs with no rows left out)."""
+    hubs = [row["hub"] for row in batch.select("hub").distinct().collect()]
+    return {hub: batch.where(F.col("hub") == hub) for hub in hubs if hub in BRONZE_TABLES}
+
+
+def process(settings: Settings, batch: DataFrame, batch_id: int) -> None:
+    batch.persist()
+    try:
+        write_batch(settings, by_hub(batch), batch_id, f"scout-{QUERY}").release()
+    finally:
+        batch.unpersist()
+
+
+def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
+    """One query over every bronze table: each micro-batch updates every silver table it has rows for."""
+    streams = [spark.readStream.format("delta").load(str(settings.table_path(t))) for t in BRONZE_TABLES.values()]
+    stream = reduce(DataFrame.unionByName, streams)
+    return start_query(stream, QUERY, settings, trigger, process)
 
 
 def _silver_schema(spark: SparkSession, table: SilverTable) -> T.StructType:
@@ -333,23 +449,9 @@ def _schema(spark: SparkSession, ddl: str) -> T.StructType:
     return spark.createDataFrame([], ddl).schema
 
 
-def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
-    """Every silver query: one per hub, then the ones joining speech and vision (continuous mode)."""
-    from include.spark_jobs import silver_derived
-
-    base = [start_table(spark, settings, table, trigger) for table in SILVER_TABLES]
-    return base + silver_derived.start(spark, settings, trigger)
-
-
 def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
-    """Available-now: the per-hub tables first, then the derived ones over everything they hold."""
-    from include.spark_jobs import silver_derived
-
     ensure_tables(spark, settings)
-    for query in [start_table(spark, settings, table, trigger) for table in SILVER_TABLES]:
-        query.awaitTermination()
-    for query in silver_derived.start(spark, settings, trigger):
-        query.awaitTermination()
+    start(spark, settings, trigger).awaitTermination()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,26 +1,31 @@
 """Silver tables made from other silver tables: speech and vision brought together per device.
 
-- ``silver_annotated_events`` (fused rows, origin = "fused"): each micro-batch of new transcripts or
-  detections names the sessions it touched; those sessions' "Greeted + Asked" is recomputed from their
-  silver rows within a watermark of the batch's events and MERGEd on its derived event_id. Whichever
-  of speech or vision arrives last completes the session, and a replay rewrites nothing.
-- ``silver_multimodal_aligned``: a stream-stream join of transcripts and detections of the same device
-  within +-SCOUT_ALIGN_WINDOW_S, both sides under a SCOUT_WATERMARK event-time watermark, so Spark drops
-  join state older than the watermark instead of keeping it forever. Rows MERGE on the pair of event ids.
-  An event arriving later than the watermark still lands in its own silver table; it is not aligned.
+Both are recomputed, per micro-batch, around the rows the batch brought (its valid transcripts and
+detections), after those rows are in silver. Nothing is kept between batches, so whichever of speech
+or vision arrives last completes the picture, the result does not depend on how events were cut into
+batches, and a replayed batch MERGEs the same rows again (no change).
+
+- ``silver_annotated_events`` (fused rows, origin = "fused"): the sessions the batch touched get their
+  "Greeted + Asked" recomputed from their silver rows within a watermark of the batch's events, MERGEd
+  on an event_id derived from the session.
+- ``silver_multimodal_aligned``: the batch's transcripts x the silver detections of the same device
+  within +-SCOUT_ALIGN_WINDOW_S, and the batch's detections x the silver transcripts, MERGEd on the pair
+  of event ids. Each side is read only over the batch's time range plus the window (Delta skips the
+  other files by their statistics), so the work per batch is bounded by the batch, not by history.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from functools import reduce
+from time import perf_counter
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import interactions, sinks
-from include.spark_jobs.cli import Trigger
+from include.spark_jobs import concurrently, interactions, sinks
 from include.spark_jobs.silver import ANNOTATED_EVENTS
 from include.spark_jobs.tables import (
     SILVER_ANNOTATED_EVENTS,
@@ -29,70 +34,86 @@ from include.spark_jobs.tables import (
     SILVER_VISUAL_DETECTIONS,
 )
 
-FUSION_QUERY = "silver_annotated_events_fused"
+log = logging.getLogger(__name__)
+
 SESSION = ["device_id", "session_id"]
 ALIGNED_KEYS = ["transcript_event_id", "visual_event_id"]
 
 
-def _stream(spark: SparkSession, settings: Settings, table: str) -> DataFrame:
-    return spark.readStream.format("delta").load(str(settings.table_path(table)))
+def _around(spark: SparkSession, settings: Settings, table: str, first, last, margin: timedelta) -> DataFrame:
+    """The silver table's rows with first - margin <= ts <= last + margin."""
+    rows = sinks.read_table(spark, settings.table_path(table))
+    return rows.where((F.col("ts") >= F.lit(first - margin)) & (F.col("ts") <= F.lit(last + margin)))
 
 
-def write_fusion(settings: Settings, batch: DataFrame, batch_id: int) -> None:
-    spark = batch.sparkSession
-    sessions = F.broadcast(batch.where(F.col("session_id").isNotNull()).select(*SESSION).distinct())
-    first, last = batch.agg(F.min("ts"), F.max("ts")).first()
+def write_fusion(settings: Settings, touched: DataFrame) -> DataFrame | None:
+    """``touched``: (device_id, session_id, ts) of the batch's events. Returns the fused rows (materialized)."""
+    spark = touched.sparkSession
+    first, last = touched.agg(F.min("ts"), F.max("ts")).first()
+    if first is None:
+        return None
+    sessions = F.broadcast(touched.where(F.col("session_id").isNotNull()).select(*SESSION).distinct())
     margin = timedelta(seconds=settings.watermark_s)  # a session's events lie within a watermark of each other
 
-    def touched(table: str) -> DataFrame:
-        rows = sinks.read_table(spark, settings.table_path(table))
-        if first is not None:  # Delta skips the files outside the batch's time range by their stats
-            rows = rows.where((F.col("ts") >= F.lit(first - margin)) & (F.col("ts") <= F.lit(last + margin)))
-        return rows.join(sessions, SESSION, "left_semi")
+    def session_rows(table: str) -> DataFrame:
+        return _around(spark, settings, table, first, last, margin).join(sessions, SESSION, "left_semi")
 
     fused = interactions.fuse_greeted_and_asked(
-        touched(SILVER_TRANSCRIPTS), touched(SILVER_VISUAL_DETECTIONS), settings.counter_zone
+        session_rows(SILVER_TRANSCRIPTS), session_rows(SILVER_VISUAL_DETECTIONS), settings.counter_zone
     )
-    rows = fused.withColumn("ingest_time", F.current_timestamp()).select(*ANNOTATED_EVENTS.columns)
+    # Materialized once: the MERGE and gold's touched keys both use it.
+    rows = fused.withColumn("ingest_time", F.current_timestamp()).select(*ANNOTATED_EVENTS.columns).localCheckpoint()
+    if rows.isEmpty():
+        return rows
     sinks.merge_rows(rows, settings.table_path(SILVER_ANNOTATED_EVENTS), ["event_id"], update=False)
+    return rows
 
 
-def start_fusion(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
-    touched = _stream(spark, settings, SILVER_TRANSCRIPTS).select(*SESSION, "ts")
-    touched = touched.unionByName(_stream(spark, settings, SILVER_VISUAL_DETECTIONS).select(*SESSION, "ts"))
-    writer = (
-        touched.writeStream.queryName(FUSION_QUERY)
-        .option("checkpointLocation", str(settings.checkpoint_dir / FUSION_QUERY))
-        .foreachBatch(lambda batch, batch_id: write_fusion(settings, batch, batch_id))
-    )
-    return trigger.apply(writer).start()
-
-
-def aligned_stream(transcripts: DataFrame, visuals: DataFrame, settings: Settings) -> DataFrame:
+def write_alignment(settings: Settings, transcripts: DataFrame | None, visuals: DataFrame | None) -> None:
+    """Align the batch's transcripts with silver's detections and the batch's detections with silver's
+    transcripts (the batch's own rows are in silver by now, so new x new pairs come out of either)."""
     window = settings.align_window_s
-    t, v = interactions.bucketed(
-        transcripts.withWatermark("ts", settings.watermark), visuals.withWatermark("ts", settings.watermark), window
-    )
-    joined = t.alias("t").join(v.alias("v"), interactions.alignment_condition(window))
-    return joined.select(*interactions.aligned_columns())
+    margin = timedelta(seconds=window)
 
+    def in_silver(batch: DataFrame, table: str) -> DataFrame | None:
+        """Silver's rows of ``table`` within the window of the batch's time range (None: empty batch)."""
+        first, last = batch.agg(F.min("ts"), F.max("ts")).first()
+        return None if first is None else _around(batch.sparkSession, settings, table, first, last, margin)
 
-def write_aligned(settings: Settings, batch: DataFrame, batch_id: int) -> None:
-    rows = batch.withColumn("ingest_time", F.current_timestamp())
+    pairs = []
+    if transcripts is not None:
+        transcripts = transcripts.dropDuplicates(["event_id"])
+        if (seen := in_silver(transcripts, SILVER_VISUAL_DETECTIONS)) is not None:
+            pairs.append(interactions.aligned(transcripts, seen, window))
+    if visuals is not None and (said := in_silver(visuals, SILVER_TRANSCRIPTS)) is not None:
+        if transcripts is not None:  # the batch's own transcripts were paired above: each pair comes out once
+            said = said.join(transcripts.select("event_id"), "event_id", "left_anti")
+        pairs.append(interactions.aligned(said, visuals.dropDuplicates(["event_id"]), window))
+    if not pairs:
+        return
+    rows = reduce(DataFrame.unionByName, pairs).withColumn("ingest_time", F.current_timestamp())
     sinks.merge_rows(rows, settings.table_path(SILVER_MULTIMODAL_ALIGNED), ALIGNED_KEYS, update=False)
 
 
-def start_aligned(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
-    joined = aligned_stream(
-        _stream(spark, settings, SILVER_TRANSCRIPTS), _stream(spark, settings, SILVER_VISUAL_DETECTIONS), settings
-    )
-    writer = (
-        joined.writeStream.queryName(SILVER_MULTIMODAL_ALIGNED)
-        .outputMode("append")
-        .option("checkpointLocation", str(settings.checkpoint_dir / SILVER_MULTIMODAL_ALIGNED))
-        .foreachBatch(lambda batch, batch_id: write_aligned(settings, batch, batch_id))
-    )
-    return trigger.apply(writer).start()
+def write_batch(settings: Settings, transcripts: DataFrame | None, visuals: DataFrame | None) -> DataFrame | None:
+    """Fusion and alignment for a micro-batch's valid transcripts and detections; returns the fused rows."""
+    frames = [f.select(*SESSION, "ts") for f in (transcripts, visuals) if f is not None]
+    if not frames:
+        return None
+
+    def fusion() -> DataFrame | None:
+        started = perf_counter()
+        fused = write_fusion(settings, reduce(DataFrame.unionByName, frames))
+        log.info("fusion: %.1f s", perf_counter() - started)
+        return fused
+
+    def alignment() -> None:
+        started = perf_counter()
+        write_alignment(settings, transcripts, visuals)
+        log.info("alignment: %.1f s", perf_counter() - started)
+
+    fused, _ = concurrently.run_all([fusion, alignment])
+    return fused
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
@@ -100,7 +121,3 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     visuals = sinks.read_table(spark, settings.table_path(SILVER_VISUAL_DETECTIONS)).limit(0)
     schema = interactions.aligned(transcripts, visuals, 1).withColumn("ingest_time", F.current_timestamp()).schema
     sinks.ensure_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED), schema)
-
-
-def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> list[StreamingQuery]:
-    return [start_fusion(spark, settings, trigger), start_aligned(spark, settings, trigger)]

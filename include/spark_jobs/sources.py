@@ -5,6 +5,7 @@ Both return the bronze shape (schemas.BRONZE_SCHEMA): the raw payload verbatim p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -12,21 +13,24 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 
-def read_landing_files(spark: SparkSession, landing_dir: Path, hub: str, max_files: int = 100) -> DataFrame:
-    """JSON lines written by the edge file transport into ``landing_dir/<hub>/``, one line a row.
+def read_landing_files(spark: SparkSession, landing_dir: Path, hubs: Sequence[str], max_files: int = 100) -> DataFrame:
+    """JSON lines written by the edge file transport into ``landing_dir/<hub>/``, one line a row, every
+    hub in one stream (the hub is the file's folder). The glob names the hubs, so a stray folder in the
+    landing zone is never read as one.
 
     Read as text, not JSON: a malformed line must reach bronze verbatim so silver can quarantine it.
     """
-    folder = landing_dir / hub
-    folder.mkdir(parents=True, exist_ok=True)  # a hub with no files yet is an empty stream, not an error
+    for hub in hubs:  # a hub with no files yet is simply empty, not an error
+        (landing_dir / hub).mkdir(parents=True, exist_ok=True)
+    path = F.col("_metadata.file_path")
     return (
         spark.readStream.format("text")
         .option("maxFilesPerTrigger", max_files)
-        .load(str(folder))
+        .load(f"{landing_dir}/{{{','.join(hubs)}}}/*")
         .select(
             F.col("value").alias("payload"),
-            F.lit(hub).alias("hub"),
-            F.col("_metadata.file_path").alias("source_file"),
+            F.regexp_extract(path, r"/([^/]+)/[^/]*$", 1).alias("hub"),
+            path.alias("source_file"),
             F.lit(None).cast(T.IntegerType()).alias("kafka_partition"),
             F.lit(None).cast(T.LongType()).alias("kafka_offset"),
             F.current_timestamp().alias("ingest_time"),
@@ -60,12 +64,15 @@ def eventhubs_kafka_options(connection_string: str, *, databricks: bool) -> tupl
     }
 
 
-def read_kafka(spark: SparkSession, bootstrap: str, hub: str, options: dict[str, str] | None = None) -> DataFrame:
-    """One hub as a Kafka topic. ``options`` carries kafka.* security settings (SASL_SSL for Event Hubs)."""
+def read_kafka(
+    spark: SparkSession, bootstrap: str, hubs: Sequence[str], options: dict[str, str] | None = None
+) -> DataFrame:
+    """The hubs as Kafka topics, in one stream. ``options`` carries kafka.* security settings (SASL_SSL
+    for Event Hubs)."""
     reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", bootstrap)
-        .option("subscribe", hub)
+        .option("subscribe", ",".join(hubs))
         .option("startingOffsets", "earliest")
         .option("failOnDataLoss", "false")
     )

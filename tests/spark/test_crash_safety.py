@@ -27,15 +27,24 @@ VOLATILE = {"ingest_time", "updated_at", "recorded_at", "batch_id"}  # when, not
 
 
 def land_in_small_files(day: synthetic.SyntheticDay, landing: Path) -> None:
+    """Small files with one modification time each, a second apart: the file source takes them in that
+    order, so both homes see the same arrival order (what counts as late depends on it)."""
     lines: dict[str, list[str]] = {}
     for event in [*day.events, *day.duplicates]:
         lines.setdefault(event.hub, []).append(event.to_json())
     for hub, bad in day.bad_lines.items():
         lines[hub] += bad
+    files = []
     for hub, hub_lines in lines.items():
         (landing / hub).mkdir(parents=True)
         for n, start in enumerate(range(0, len(hub_lines), LINES_PER_FILE)):
-            (landing / hub / f"part-{n:04d}.jsonl").write_text("\n".join(hub_lines[start : start + LINES_PER_FILE]))
+            path = landing / hub / f"part-{n:04d}.jsonl"
+            path.write_text("\n".join(hub_lines[start : start + LINES_PER_FILE]))
+            files.append((n, path))
+    arrival = time.time() - 100_000
+    for _, path in sorted(files):  # the hubs' files interleaved, as devices would deliver them
+        arrival += 1
+        os.utime(path, (arrival, arrival))
 
 
 def home_with_input(root: Path, jars: Path, day: synthetic.SyntheticDay) -> Path:
@@ -46,7 +55,7 @@ def home_with_input(root: Path, jars: Path, day: synthetic.SyntheticDay) -> Path
 
 
 def medallion(home: Path) -> subprocess.Popen:
-    return start_medallion(home, "--max-files-per-trigger", "3")
+    return start_medallion(home, "--max-files-per-trigger", "30")
 
 
 def finish(process: subprocess.Popen) -> None:

@@ -10,7 +10,6 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from include.spark_jobs import gold, interactions, schemas, silver, silver_derived, sinks
-from include.spark_jobs.cli import Trigger
 from include.spark_jobs.schemas import BRONZE_SCHEMA
 from include.spark_jobs.tables import SILVER_MULTIMODAL_ALIGNED, SILVER_TRANSCRIPTS, SILVER_VISUAL_DETECTIONS
 from scout_edge.contract import Transcript
@@ -135,35 +134,41 @@ def test_payloads_parse_by_their_schema_version(spark, monkeypatch):
     assert rejected.reasons == ["known_schema_version"] and '"future"' in rejected.payload
 
 
-def test_the_streaming_alignment_keeps_state_within_the_watermark(spark, lake):
-    """The stream-stream join over the silver tables: rows within the window pair up; a transcript that
-    arrives after the watermark has passed its time is not aligned (it stays in silver_transcripts)."""
+def test_alignment_per_batch_pairs_new_rows_with_silver_whatever_arrives_last(spark, lake):
+    """Each batch's transcripts meet silver's detections and its detections meet silver's transcripts:
+    a pair forms whichever side comes later, even hours late; other devices and rows outside the window
+    never pair; a replayed batch adds nothing."""
     import dataclasses
 
-    settings = dataclasses.replace(lake, watermark="10 minutes", align_window_s=60)
+    settings = dataclasses.replace(lake, align_window_s=60)
     silver.ensure_tables(spark, settings)
 
-    def add(table: str, rows: list[tuple], ddl: str) -> None:
+    def batch(table: str, rows: list[tuple], ddl: str):
+        """Rows land in silver (as the batch's silver step does), then the batch's derived step runs."""
         target = sinks.read_table(spark, settings.table_path(table))
         df = spark.createDataFrame(rows, ddl)
         df = df.select([F.col(c) if c in df.columns else F.lit(None).cast(t).alias(c) for c, t in target.dtypes])
         df.write.format("delta").mode("append").save(str(settings.table_path(table)))
+        said = df if table == SILVER_TRANSCRIPTS else None
+        seen = df if table == SILVER_VISUAL_DETECTIONS else None
+        silver_derived.write_batch(settings, said, seen)
+        return df
 
     def aligned_pairs() -> set[tuple[str, str]]:
-        for query in silver_derived.start(spark, settings, Trigger()):
-            query.awaitTermination()
         table = sinks.read_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED))
         return {(r.transcript_event_id, r.visual_event_id) for r in table.collect()}
 
-    add(SILVER_VISUAL_DETECTIONS, [("v1", "d1", "s1", "A", at(0), "counter", 1, 1, None, None)], SEEN)
-    add(SILVER_TRANSCRIPTS, [("t1", "d1", "s1", "A", at(30), "hello")], SAID)
-    assert aligned_pairs() == {("t1", "v1")}
+    batch(SILVER_VISUAL_DETECTIONS, [("v1", "d1", "s1", "A", at(0), "counter", 1, 1, None, None)], SEEN)
+    said = batch(SILVER_TRANSCRIPTS, [("t1", "d1", "s1", "A", at(30), "hello")], SAID)
+    assert aligned_pairs() == {("t1", "v1")}  # the transcript came second: it found the detection in silver
 
-    # Event time moves to +1 h: the watermark is now 50 minutes past T0.
-    add(SILVER_VISUAL_DETECTIONS, [("v2", "d1", "s1", "B", at(3600), "counter", 1, 1, None, None)], SEEN)
-    add(SILVER_TRANSCRIPTS, [("t2", "d1", "s1", "B", at(3610), "hi")], SAID)
-    assert aligned_pairs() == {("t1", "v1"), ("t2", "v2")}
+    batch(SILVER_TRANSCRIPTS, [("t2", "d1", "s1", "B", at(3600), "hi"), ("t9", "d2", "s9", "A", at(3600), "x")], SAID)
+    batch(SILVER_VISUAL_DETECTIONS, [("v2", "d1", "s1", "B", at(3661), "counter", 1, 1, None, None)], SEEN)
+    assert aligned_pairs() == {("t1", "v1")}  # 61 s apart; and d2 has no detections
+    batch(SILVER_VISUAL_DETECTIONS, [("v3", "d1", "s1", "B", at(3540), "counter", 1, 1, None, None)], SEEN)
+    assert aligned_pairs() == {("t1", "v1"), ("t2", "v3")}  # the detection came second, exactly 60 s before
 
-    add(SILVER_TRANSCRIPTS, [("t3", "d1", "s1", "A", at(20), "late words")], SAID)  # long after its time
-    assert aligned_pairs() == {("t1", "v1"), ("t2", "v2")}
-    assert sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS)).count() == 3
+    batch(SILVER_TRANSCRIPTS, [("t3", "d1", "s1", "A", at(20), "late words")], SAID)  # an hour late
+    assert aligned_pairs() == {("t1", "v1"), ("t2", "v3"), ("t3", "v1")}
+    silver_derived.write_batch(settings, said, None)  # t1's batch replayed: nothing new
+    assert sinks.read_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED)).count() == 3

@@ -111,10 +111,16 @@ def test_a_fail_expectation_stops_the_batch(spark):
         apply_expectations(df, [Expectation("positive_x", "x > 0", "fail")])
 
 
+def write_silver(settings, batch, batch_id: int) -> None:
+    """One micro-batch of bronze transcripts through silver, as the medallion's batch does it."""
+    silver.ensure_tables(batch.sparkSession, settings)
+    silver.write_batch(settings, {Transcript.hub: batch}, batch_id, "scout-test").release()
+
+
 def test_silver_batch_dedupes_and_a_replayed_batch_changes_nothing(spark, lake):
     batch = bronze(spark, [transcript("a"), transcript("a"), transcript("b"), transcript("bad", store_id=None)])
-    silver.write_batch(lake, silver.TRANSCRIPTS, batch, 0)
-    silver.write_batch(lake, silver.TRANSCRIPTS, batch, 0)  # the same micro-batch again, as after a crash
+    write_silver(lake, batch, 0)
+    write_silver(lake, batch, 0)  # the same micro-batch again, as after a crash
 
     def table(name):
         return sinks.read_table(spark, lake.table_path(name))
@@ -202,8 +208,8 @@ def test_device_health_flags_a_device_that_went_silent(spark):
 
 
 def test_a_duplicate_arriving_in_a_later_batch_is_counted_not_inserted(spark, lake):
-    silver.write_batch(lake, silver.TRANSCRIPTS, bronze(spark, [transcript("a"), transcript("b")]), 0)
-    silver.write_batch(lake, silver.TRANSCRIPTS, bronze(spark, [transcript("b"), transcript("c")]), 1)
+    write_silver(lake, bronze(spark, [transcript("a"), transcript("b")]), 0)
+    write_silver(lake, bronze(spark, [transcript("b"), transcript("c")]), 1)
     assert sorted(r.event_id for r in sinks.read_table(spark, lake.table_path("silver_transcripts")).collect()) == [
         "a",
         "b",

@@ -1,0 +1,33 @@
+"""The job command line: arguments, and which kind of job may write a lake."""
+
+from __future__ import annotations
+
+import pytest
+
+from include.errors import SettingsError
+from include.settings import Settings
+from include.spark_jobs.cli import check_lake_owner, parse_args
+
+
+def test_a_lake_built_by_the_layer_jobs_refuses_the_medallion_and_back(tmp_path):
+    settings = Settings(home=tmp_path)
+    for name in ("medallion", "bronze", "silver", "gold"):
+        check_lake_owner(settings, name)  # a new lake: anyone may start it
+
+    (settings.checkpoint_dir / "silver").mkdir(parents=True)
+    check_lake_owner(settings, "bronze")  # the layer jobs share a lake
+    with pytest.raises(SettingsError, match=r"built by the silver job .*the medallion job would read the hubs"):
+        check_lake_owner(settings, "medallion")
+
+    (settings.checkpoint_dir / "silver").rmdir()
+    (settings.checkpoint_dir / "medallion").mkdir()
+    check_lake_owner(settings, "medallion")  # its own lake: a restart resumes
+    with pytest.raises(SettingsError, match=r"built by the medallion job .*Keep running the medallion job"):
+        check_lake_owner(settings, "gold")
+
+
+def test_the_command_line_rejects_a_batch_bound_below_one(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse_args("medallion", ["--max-files-per-trigger", "0"])
+    assert exit_.value.code == 2
+    assert "--max-files-per-trigger must be at least 1" in capsys.readouterr().err
