@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def percentile(values: list[float], q: float) -> float:
 class Producer(threading.Thread):
     """The fleet simulator at a steady wall-clock rate; remembers when each transcript was sent."""
 
-    def __init__(self, bootstrap: str, rate: float, seconds: float) -> None:
+    def __init__(self, bootstrap: str, rate: float, seconds: float, seed: int = 7) -> None:
         super().__init__(daemon=True)
         from scout_edge.simulator import Fleet, FleetSpec
         from scout_edge.transports import KafkaTransport
@@ -70,7 +71,7 @@ class Producer(threading.Thread):
         # Simulated time runs 3x longer than we send: sessions near the end of a short run lose their
         # later events, so the fleet falls below the rate; sending stops after ``seconds`` of wall time.
         self.fleet = Fleet(FleetSpec(stores=500, devices_per_store=2, duration_s=3 * seconds, rate=rate,
-                                     start=datetime.now(UTC)))  # fmt: skip
+                                     start=datetime.now(UTC), seed=seed))  # fmt: skip
         self.transport = KafkaTransport(bootstrap)
         self.rate = rate
         self.seconds = seconds
@@ -103,6 +104,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="events per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to produce")
     parser.add_argument("--interval", default="1 second", help="the medallion's processing-time trigger")
+    parser.add_argument("--warmup", type=float, default=20.0, help="seconds of untimed traffic first")
     args = parser.parse_args()
 
     base = load_settings()
@@ -124,7 +126,15 @@ def main() -> None:
             if medallion.poll() is not None:
                 raise SystemExit(f"the medallion stopped; see {scratch / 'medallion.log'}")
             time.sleep(1)
-        time.sleep(10)  # let every query finish its first (empty) batch
+        # Warm-up, not timed: the first micro-batches pay the JVM's JIT, the Python workers' start and the
+        # first write to every table. Its transcripts are the baseline of the counts in gold.
+        warmup = Producer(broker.bootstrap, args.rate, args.warmup, seed=8)
+        print(f"warm-up: {args.rate:.0f} events/s for {args.warmup:.0f} s, until gold has them ...", flush=True)
+        warmup.run()
+        warmed = sum(len(v) for v in warmup.sent_at.values())
+        while sum((_gold_transcripts(settings) or {}).values()) < warmed:
+            time.sleep(1)
+        baseline = _gold_transcripts(settings) or {}
         producer = Producer(broker.bootstrap, args.rate, args.seconds)
         print(f"producing {args.rate:.0f} events/s for {args.seconds:.0f} s ...", flush=True)
         producer.start()
@@ -134,7 +144,8 @@ def main() -> None:
         while time.monotonic() < deadline:
             counts = _gold_transcripts(settings) or {}
             now = time.monotonic()
-            for store, n in counts.items():
+            for store, total in counts.items():
+                n = total - baseline.get(store, 0)
                 sent = producer.sent_at.get(store, [])
                 visible = min(n, len(sent))
                 latencies += [now - t for t in sent[seen[store] : visible]]
@@ -158,6 +169,10 @@ def main() -> None:
         os.killpg(medallion.pid, signal.SIGTERM)
         medallion.wait(timeout=60)
         kafka_local.stop(scratch / "kafka-data")
+        log = (scratch / "medallion.log").read_text(errors="replace").splitlines()
+        batches = [line.split(": ", 1)[1] for line in log if "medallion batch" in line]
+        print("the medallion's micro-batches:", *batches[-8:], sep="\n  ")
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
