@@ -6,8 +6,8 @@
 - ``fuse_greeted_and_asked``: the pipeline-side "Greeted + Asked": in one device session, a face in the
   counter zone, a greeting, and then, within ``window_s``, a question naming a brand. One event per
   session, with an id derived from the session so recomputing it never makes a second one.
-- ``aligned``: transcripts x visual detections of the same device within +-``window_s`` seconds (the
-  condition of the streaming join that builds silver_multimodal_aligned, and of its unit tests).
+- ``aligned``: transcripts x visual detections of the same device within +-``window_s`` seconds (what
+  silver_multimodal_aligned holds; silver_derived runs it per micro-batch around the batch's rows).
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def bucketed(transcripts: DataFrame, visuals: DataFrame, window_s: int) -> tuple
     """Both sides keyed by window-wide time buckets, each transcript under its bucket and both neighbours.
 
     A pair within +-window_s is at most one bucket apart, so it meets under exactly one key. With the
-    bucket in the equi-join key, the join (and a streaming join's state) only compares rows of the same
-    device and minute instead of a device's whole day.
+    bucket in the equi-join key, the join only compares rows of the same device and minute instead of a
+    device's whole day.
     """
     bucket = F.floor(F.unix_micros("ts") / F.lit(window_s * 1_000_000))
     t = transcripts.withColumn(BUCKET, F.explode(F.array(bucket - 1, bucket, bucket + 1)))
@@ -126,6 +126,6 @@ def aligned_columns(t: str = "t", v: str = "v") -> list[Column]:
 
 
 def aligned(transcripts: DataFrame, visuals: DataFrame, window_s: int) -> DataFrame:
-    """Batch form of the alignment (the streaming job adds watermarks to the same join)."""
+    """Transcripts x detections of the same device within +-window_s seconds (inclusive)."""
     t, v = bucketed(transcripts, visuals, window_s)
     return t.alias("t").join(v.alias("v"), alignment_condition(window_s)).select(*aligned_columns())
