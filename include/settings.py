@@ -12,7 +12,7 @@
 | SCOUT_ALERT_EMAIL        | data-team@scout.local      | where SLA and failure alerts go                     |
 | SCOUT_COUNTER_ZONE       | counter                    | the camera zone where customers are greeted         |
 | SCOUT_ALIGN_WINDOW_S     | 60                         | speech x vision alignment: +- seconds, same device  |
-| SCOUT_WATERMARK          | 1 hour                     | event-time lateness the streaming join keeps state for |
+| SCOUT_WATERMARK          | 1 hour                     | event-time lateness: dedupe/fusion look-back, late |
 
 Credentials never live here: only ids of Airflow connections (AIRFLOW_CONN_* locally, a secrets backend
 in production).
