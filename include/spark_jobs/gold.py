@@ -227,9 +227,6 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
         )
 
 
-TOUCHED = ["source", "store_id", "ts", "insight_type"]
-
-
 def touched(table: str, rows: DataFrame) -> DataFrame:
     """A silver table's new rows as (source, store_id, ts, insight_type): what gold recomputes."""
     insight_type = F.col("insight_type") if "insight_type" in rows.columns else F.lit(None).cast("string")
