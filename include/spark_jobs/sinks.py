@@ -28,8 +28,8 @@ def merge_rows(
     ``target_filter`` (a condition on the target's columns, ``t.<name>``) limits the target rows the MERGE
     looks at; Delta prunes the files outside it by their statistics.
 
-    Two queries may MERGE into one table (silver_annotated_events gets the devices' annotations and the
-    fused ones): a MERGE that loses Delta's optimistic-concurrency check is simply run again.
+    A MERGE that loses Delta's optimistic-concurrency check to another writer of the table (e.g. the
+    layer jobs and a backfill running at once) is simply run again: it is idempotent.
     """
     spark = df.sparkSession
     table = ensure_table(spark, path, df.schema)
