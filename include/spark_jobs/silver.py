@@ -81,10 +81,6 @@ class SilverTable:
     columns: list[str]
 
     @property
-    def bronze(self) -> str:
-        return BRONZE_TABLES[self.event.hub]
-
-    @property
     def quarantine(self) -> str:
         return f"{self.name}_quarantine"
 

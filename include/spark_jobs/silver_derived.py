@@ -17,7 +17,7 @@ batches, and a replayed batch MERGEs the same rows again (no change).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import reduce
 from time import perf_counter
 
@@ -74,25 +74,37 @@ def write_alignment(settings: Settings, transcripts: DataFrame | None, visuals: 
     transcripts (the batch's own rows are in silver by now, so new x new pairs come out of either)."""
     window = settings.align_window_s
     margin = timedelta(seconds=window)
+    pairs, said_from, said_to = [], [], []  # the pairs, and the range their transcripts' times lie in
 
-    def in_silver(batch: DataFrame, table: str) -> DataFrame | None:
-        """Silver's rows of ``table`` within the window of the batch's time range (None: empty batch)."""
-        first, last = batch.agg(F.min("ts"), F.max("ts")).first()
-        return None if first is None else _around(batch.sparkSession, settings, table, first, last, margin)
+    def time_range(batch: DataFrame) -> tuple[datetime | None, datetime | None]:
+        return tuple(batch.agg(F.min("ts"), F.max("ts")).first())
 
-    pairs = []
     if transcripts is not None:
         transcripts = transcripts.dropDuplicates(["event_id"])
-        if (seen := in_silver(transcripts, SILVER_VISUAL_DETECTIONS)) is not None:
+        first, last = time_range(transcripts)
+        if first is not None:
+            seen = _around(transcripts.sparkSession, settings, SILVER_VISUAL_DETECTIONS, first, last, margin)
             pairs.append(interactions.aligned(transcripts, seen, window))
-    if visuals is not None and (said := in_silver(visuals, SILVER_TRANSCRIPTS)) is not None:
-        if transcripts is not None:  # the batch's own transcripts were paired above: each pair comes out once
-            said = said.join(transcripts.select("event_id"), "event_id", "left_anti")
-        pairs.append(interactions.aligned(said, visuals.dropDuplicates(["event_id"]), window))
+            said_from.append(first)
+            said_to.append(last)
+    if visuals is not None:
+        first, last = time_range(visuals)
+        if first is not None:
+            said = _around(visuals.sparkSession, settings, SILVER_TRANSCRIPTS, first, last, margin)
+            if transcripts is not None:  # the batch's own transcripts were paired above: each pair once
+                said = said.join(transcripts.select("event_id"), "event_id", "left_anti")
+            pairs.append(interactions.aligned(said, visuals.dropDuplicates(["event_id"]), window))
+            said_from.append(first - margin)
+            said_to.append(last + margin)
     if not pairs:
         return
     rows = reduce(DataFrame.unionByName, pairs).withColumn("ingest_time", F.current_timestamp())
-    sinks.merge_rows(rows, settings.table_path(SILVER_MULTIMODAL_ALIGNED), ALIGNED_KEYS, update=False)
+    # A pair already in the table has the same transcript time: the MERGE only looks at that time range,
+    # so it reads the files of the batch's minutes, not the whole (ever growing) table.
+    since = F.col("t.transcript_ts").between(F.lit(min(said_from)), F.lit(max(said_to)))
+    sinks.merge_rows(
+        rows, settings.table_path(SILVER_MULTIMODAL_ALIGNED), ALIGNED_KEYS, update=False, target_filter=since
+    )
 
 
 def write_batch(settings: Settings, transcripts: DataFrame | None, visuals: DataFrame | None) -> DataFrame | None:
