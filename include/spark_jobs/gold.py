@@ -164,7 +164,7 @@ def write_sentiment(settings: Settings, batch: DataFrame) -> None:
     # whole UTC days around the batch: Delta skips the other files by their stats
     silver = _between(silver, datetime.combine(first.date(), time.min), datetime.combine(last.date(), time.max))
     affected = silver.withColumn("day", F.to_date("ts")).join(F.broadcast(touched), ["store_id", "day"], "left_semi")
-    rows = sentiment.by_store_brand_day(sentiment.scored(affected)).withColumn("updated_at", F.current_timestamp())
+    rows = sentiment.by_store_brand_day(affected).withColumn("updated_at", F.current_timestamp())
     sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), sentiment.KEYS, update=True)
 
 
@@ -219,7 +219,7 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     for table, rows in (
         (GOLD_STORE_INTERACTION_METRICS, store_hour_metrics(transcripts, visuals, annotations)),
         (GOLD_DEVICE_HEALTH_SUMMARY, device_health(heartbeats)),
-        (GOLD_TRANSCRIPT_SENTIMENT, sentiment.by_store_brand_day(sentiment.scored(transcripts))),
+        (GOLD_TRANSCRIPT_SENTIMENT, sentiment.by_store_brand_day(transcripts)),
         (GOLD_INSIGHT_FEEDBACK, insight_feedback(feedback)),
     ):
         sinks.ensure_table(

@@ -1,5 +1,8 @@
 """Transcript sentiment (VADER) and brand mentions, aggregated per store, brand and UTC day.
 
+Each transcript is scored once, when silver takes it in (``with_sentiment`` adds its ``sentiment``
+column); gold only aggregates the stored scores, so recomputing a store-day never runs VADER again.
+
 VADER's compound score runs from -1 (negative) to +1 (positive); by its authors' convention a transcript
 is positive at >= 0.05, negative at <= -0.05, neutral between. The brand is the first catalog brand the
 transcript names (include/catalog.py), "(none)" when it names none.
@@ -11,11 +14,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from include.catalog import brand_mentioned
+from include.spark_jobs.interactions import brand_of
 
 POSITIVE, NEGATIVE = 0.05, -0.05
 NO_BRAND = "(none)"
 KEYS = ["store_id", "brand", "day"]
+SCORE = "sentiment"
 
 _analyzer = None
 
@@ -31,24 +35,22 @@ def compound(text: str | None) -> float | None:
     return _analyzer.polarity_scores(text)["compound"]
 
 
-# Wrapped in lambdas: given the typed functions, pyspark 4 tries (and warns) to infer a pandas UDF type.
+# Wrapped in a lambda: given the typed function, pyspark 4 tries (and warns) to infer a pandas UDF type.
 _compound = F.udf(lambda text: compound(text), T.DoubleType())
-_brand = F.udf(lambda text: brand_mentioned(text), T.StringType())
 
 
-def scored(transcripts: DataFrame) -> DataFrame:
-    """Per transcript: its brand, its compound score and its UTC day."""
-    return transcripts.select(
-        "store_id",
-        F.coalesce(_brand("text"), F.lit(NO_BRAND)).alias("brand"),
-        F.to_date("ts").alias("day"),
-        _compound("text").alias("compound"),
+def with_sentiment(transcripts: DataFrame) -> DataFrame:
+    """The transcripts with their VADER compound score (``sentiment``)."""
+    return transcripts.withColumn(SCORE, _compound("text"))
+
+
+def by_store_brand_day(transcripts: DataFrame) -> DataFrame:
+    """Scored transcripts (``with_sentiment``) -> one row per store, brand and UTC day."""
+    c = F.col(SCORE)
+    keyed = transcripts.select(
+        "store_id", F.coalesce(brand_of(F.col("text")), F.lit(NO_BRAND)).alias("brand"), F.to_date("ts").alias("day"), c
     )
-
-
-def by_store_brand_day(scored_transcripts: DataFrame) -> DataFrame:
-    c = F.col("compound")
-    return scored_transcripts.groupBy(*KEYS).agg(
+    return keyed.groupBy(*KEYS).agg(
         F.count(F.lit(1)).alias("transcripts"),
         F.round(F.avg(c), 4).alias("avg_compound"),
         F.count(F.when(c >= POSITIVE, 1)).alias("positive"),

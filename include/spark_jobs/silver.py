@@ -21,7 +21,7 @@ from pyspark.sql import types as T
 from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import concurrently, sinks
+from include.spark_jobs import concurrently, sentiment, sinks
 from include.spark_jobs.cli import Trigger, parse_args, session, start_query
 from include.spark_jobs.expectations import Expectation, apply_expectations
 from include.spark_jobs.schemas import BRONZE_SCHEMA, known_versions, parse_payload
@@ -79,6 +79,12 @@ class SilverTable:
     event: type[Event]
     expectations: list[Expectation]
     columns: list[str]
+    # Columns silver derives from a new row, once, as it takes the row in (e.g. a transcript's sentiment).
+    enrich: Callable[[DataFrame], DataFrame] | None = None
+
+    def stored(self, rows: DataFrame) -> DataFrame:
+        """Valid rows, as the table stores them."""
+        return rows if self.enrich is None else self.enrich(rows)
 
     @property
     def quarantine(self) -> str:
@@ -109,6 +115,7 @@ TRANSCRIPTS = SilverTable(
         "schema_version",
         "ingest_time",
     ],
+    sentiment.with_sentiment,  # scored once here; gold only aggregates the scores
 )
 
 HEARTBEATS = SilverTable(
@@ -319,7 +326,7 @@ def check(settings: Settings, table: SilverTable, bronze: DataFrame, batch_id: i
         existing = existing.where(F.col("ts") >= F.lit(oldest - timedelta(seconds=settings.watermark_s)))
     # Materialized before anything is written: appending these rows must not change what "new" means.
     known = existing.select("event_id")
-    new = valid.dropDuplicates(["event_id"]).join(known, "event_id", "left_anti").localCheckpoint()
+    new = table.stored(valid.dropDuplicates(["event_id"]).join(known, "event_id", "left_anti")).localCheckpoint()
     inserted = new.count()
     # Duplicates within the batch and of events already in silver (e.g. an edge retry an hour later).
     duplicates = outcome.valid_rows - inserted
@@ -427,7 +434,7 @@ def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> Streamin
 
 
 def _silver_schema(spark: SparkSession, table: SilverTable) -> T.StructType:
-    return parse(spark.createDataFrame([], BRONZE_SCHEMA), table.event).select(*table.columns).schema
+    return table.stored(parse(spark.createDataFrame([], BRONZE_SCHEMA), table.event).select(*table.columns)).schema
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:

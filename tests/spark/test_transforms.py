@@ -118,14 +118,17 @@ def write_silver(settings, batch, batch_id: int) -> None:
 
 
 def test_silver_batch_dedupes_and_a_replayed_batch_changes_nothing(spark, lake):
-    batch = bronze(spark, [transcript("a"), transcript("a"), transcript("b"), transcript("bad", store_id=None)])
+    happy = transcript("b", text="I love Bear Brand milk, it is great")
+    batch = bronze(spark, [transcript("a"), transcript("a"), happy, transcript("bad", store_id=None)])
     write_silver(lake, batch, 0)
     write_silver(lake, batch, 0)  # the same micro-batch again, as after a crash
 
     def table(name):
         return sinks.read_table(spark, lake.table_path(name))
 
-    assert sorted(r.event_id for r in table("silver_transcripts").collect()) == ["a", "b"]
+    stored = {r.event_id: r.sentiment for r in table("silver_transcripts").collect()}
+    assert sorted(stored) == ["a", "b"]
+    assert stored["a"] == 0.0 < stored["b"]  # each transcript scored once, as silver takes it in
     assert table("silver_transcripts_quarantine").count() == 1
     dq = {r.expectation: r.dropped for r in table("gold_dq_metrics").collect()}
     assert dq["unique_event_id"] == 1
@@ -228,7 +231,7 @@ def test_sentiment_per_store_brand_and_day(spark):
         ("s1", datetime(2026, 11, 3, 0, 1), "this nescafe is terrible and awful"),
         ("s2", datetime(2026, 11, 2, 10, 0), "where is aisle five"),
     ]
-    result = sentiment.by_store_brand_day(sentiment.scored(spark.createDataFrame(rows, schema)))
+    result = sentiment.by_store_brand_day(sentiment.with_sentiment(spark.createDataFrame(rows, schema)))
     got = sorted(
         (r.store_id, r.brand, r.day.isoformat(), r.transcripts, r.positive, r.negative, r.neutral)
         for r in result.collect()
