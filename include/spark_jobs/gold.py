@@ -4,8 +4,9 @@ a health summary per device (from silver heartbeats) and taken/dismissed rates p
 (from silver insight feedback).
 
 Each micro-batch names the keys it touched; those keys are recomputed from the whole silver table and
-MERGEd into gold. Late events land in the right place, and a replayed batch rewrites the same values, so
-the tables are correct after any restart.
+MERGEd into gold (the device health summary, one row a device, is recomputed whole and replaces the
+table). Late events land in the right place, and a replayed batch rewrites the same values, so the tables
+are correct after any restart.
 """
 
 from __future__ import annotations
@@ -189,11 +190,11 @@ def write_insight_feedback(settings: Settings, batch: DataFrame) -> None:
 
 
 def write_device_health(settings: Settings, batch: DataFrame) -> None:
-    # The offline flag of every device depends on the fleet's latest heartbeat, so the (small) summary is
-    # recomputed whole from silver, then MERGEd.
+    # The offline flag of every device depends on the fleet's latest heartbeat, so the (small, one row a
+    # device) summary is recomputed whole from silver and replaces the table.
     heartbeats = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_DEVICE_HEARTBEAT))
     rows = device_health(heartbeats).withColumn("updated_at", F.current_timestamp())
-    sinks.merge_rows(rows, settings.table_path(GOLD_DEVICE_HEALTH_SUMMARY), ["device_id"], update=True)
+    sinks.replace_all(rows, settings.table_path(GOLD_DEVICE_HEALTH_SUMMARY))
 
 
 # gold table -> (silver tables whose new rows trigger it, the batch writer). The writer gets those rows'

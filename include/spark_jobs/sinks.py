@@ -2,6 +2,7 @@
 
 - ``merge_rows`` upserts on a key (MERGE), so writing the same rows twice is a no-op.
 - ``append_once`` appends with Delta's txnAppId/txnVersion, so Delta skips a batch id it has seen.
+- ``replace_all`` overwrites a table recomputed whole: writing it again gives the same table.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def merge_rows(
 
 def append_once(df: DataFrame, path: Path, app_id: str, batch_id: int) -> None:
     (df.write.format("delta").mode("append").option("txnAppId", app_id).option("txnVersion", batch_id).save(str(path)))
+
+
+def replace_all(df: DataFrame, path: Path) -> None:
+    """One commit that swaps the table's rows for ``df``'s (cheaper than a MERGE that updates every row)."""
+    df.write.format("delta").mode("overwrite").save(str(path))
 
 
 def read_table(spark: SparkSession, path: Path) -> DataFrame:
