@@ -98,8 +98,8 @@ medallion-continuous: install  ## keep the medallion running, a micro-batch ever
 bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
 	$(PY) -m include.benchmarks --events $(or $(EVENTS),1000000)
 
-bench-latency: install  ## continuous mode: Kafka -> gold latency p50/p95 at RATE events/s (default 1000)
-	$(PY) -m include.latency_bench --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60)
+bench-latency: install  ## continuous mode: Kafka -> gold latency p50/p95 at RATE events/s (default 1000; JOB=bronze: the least)
+	$(PY) -m include.latency_bench --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60) --job $(or $(JOB),medallion)
 
 bench-edge: $(VENV)/.stamp  ## the edge client: speech-to-text RTF, vision fps, simulator events/s
 	$(VENV)/bin/scout-edge bench

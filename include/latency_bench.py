@@ -8,6 +8,9 @@ second to the hubs' topics through the edge Kafka transport, each event stamped 
 sent. Meanwhile gold_store_interaction_metrics is polled with delta-rs: when a store's transcript count in
 gold reaches n, the store's first n transcripts are visible, and each one's latency is the poll time
 minus its send time. Prints p50 / p95 / max and what the producer really achieved.
+
+``--job bronze`` runs the bronze job alone instead (Kafka -> the five bronze tables, nothing else) and
+times transcripts until they are rows of bronze_stt_raw: the least latency any medallion can have here.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from include import kafka_local
 from include.settings import PROJECT_ROOT, Settings, load_settings
-from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS
+from include.spark_jobs.tables import BRONZE_TABLES, GOLD_STORE_INTERACTION_METRICS
+from scout_edge.contract import Transcript
+
+ALL = "*"  # --job bronze: bronze rows carry no store, so transcripts are counted over the whole fleet
 
 
 def _free_port() -> int:
@@ -39,15 +46,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _gold_transcripts(settings: Settings) -> dict[str, int] | None:
+def visible_transcripts(settings: Settings, job: str) -> dict[str, int] | None:
+    """Transcripts visible at the end of ``job``'s path: per store in gold (medallion), or all of them in
+    bronze_stt_raw (bronze). None until the table exists."""
     from deltalake import DeltaTable
 
+    table = GOLD_STORE_INTERACTION_METRICS if job == "medallion" else BRONZE_TABLES[Transcript.hub]
     try:
-        table = DeltaTable(str(settings.table_path(GOLD_STORE_INTERACTION_METRICS)))
+        delta = DeltaTable(str(settings.table_path(table)))
     except Exception:  # not created yet
         return None
+    if job != "medallion":
+        return {ALL: delta.to_pyarrow_table(columns=["hub"]).num_rows}
     counts: dict[str, int] = defaultdict(int)
-    for row in table.to_pyarrow_table(columns=["store_id", "transcripts"]).to_pylist():
+    for row in delta.to_pyarrow_table(columns=["store_id", "transcripts"]).to_pylist():
         counts[row["store_id"]] += row["transcripts"] or 0
     return counts
 
@@ -60,7 +72,7 @@ def percentile(values: list[float], q: float) -> float:
 class Producer(threading.Thread):
     """The fleet simulator at a steady wall-clock rate; remembers when each transcript was sent."""
 
-    def __init__(self, bootstrap: str, rate: float, seconds: float, seed: int = 7) -> None:
+    def __init__(self, bootstrap: str, rate: float, seconds: float, seed: int = 7, by_store: bool = True) -> None:
         super().__init__(daemon=True)
         from scout_edge.simulator import Fleet, FleetSpec
         from scout_edge.transports import KafkaTransport
@@ -75,7 +87,8 @@ class Producer(threading.Thread):
         self.transport = KafkaTransport(bootstrap)
         self.rate = rate
         self.seconds = seconds
-        self.sent_at: dict[str, list[float]] = defaultdict(list)  # store -> send times of its transcripts
+        self.sent_at: dict[str, list[float]] = defaultdict(list)  # store (or ALL) -> send times of its transcripts
+        self.by_store = by_store
         self.sent = 0
         self.elapsed = 0.0
 
@@ -92,11 +105,33 @@ class Producer(threading.Thread):
             self.transport.send(chunk)
             now = time.monotonic()
             for r in chunk:
-                if r.hub == "eh-pi-stt-raw":
-                    self.sent_at[json.loads(r.payload)["store_id"]].append(now)
+                if r.hub == Transcript.hub:
+                    self.sent_at[json.loads(r.payload)["store_id"] if self.by_store else ALL].append(now)
             self.sent += len(chunk)
         self.elapsed = time.monotonic() - began
         self.transport.close()
+
+
+def measure(
+    producer: Producer, visible: Callable[[], dict[str, int]], baseline: dict[str, int], deadline: float
+) -> tuple[list[float], int]:
+    """Poll until every transcript the (started) producer sends is visible, or the deadline: the latency
+    of each one seen, and how many were not."""
+    latencies: list[float] = []
+    seen: dict[str, int] = defaultdict(int)
+    while time.monotonic() < deadline:
+        counts = visible()
+        now = time.monotonic()
+        for key, total in counts.items():
+            sent = producer.sent_at.get(key, [])
+            shown = min(total - baseline.get(key, 0), len(sent))
+            latencies += [now - t for t in sent[seen[key] : shown]]
+            seen[key] = max(seen[key], shown)
+        if not producer.is_alive() and sum(seen.values()) >= sum(len(v) for v in producer.sent_at.values()):
+            break
+        time.sleep(0.25)
+    producer.join()
+    return latencies, sum(len(v) for v in producer.sent_at.values()) - sum(seen.values())
 
 
 def main() -> None:
@@ -105,6 +140,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to produce")
     parser.add_argument("--interval", default="1 second", help="the medallion's processing-time trigger")
     parser.add_argument("--warmup", type=float, default=20.0, help="seconds of untimed traffic first")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch home (lake, the job's log)")
+    parser.add_argument("--job", choices=("medallion", "bronze"), default="medallion",
+                        help="bronze: the bronze job alone, timed to bronze_stt_raw (the least latency)")  # fmt: skip
     args = parser.parse_args()
 
     base = load_settings()
@@ -115,64 +153,55 @@ def main() -> None:
     settings = Settings(home=scratch)
     broker = kafka_local.start(settings, scratch / "kafka-data", port=_free_port(), controller_port=_free_port())
     env = {**os.environ, "SCOUT_HOME": str(scratch), "SCOUT_SOURCE": "kafka", "SCOUT_KAFKA_BOOTSTRAP": broker.bootstrap}
-    medallion = subprocess.Popen(
-        [sys.executable, "-m", "include.spark_jobs.medallion", "--trigger", "continuous", "--interval", args.interval],
-        cwd=PROJECT_ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-        stderr=(scratch / "medallion.log").open("w"),
+    job_log = scratch / f"{args.job}.log"
+    job = subprocess.Popen(
+        [sys.executable, "-m", f"include.spark_jobs.{args.job}", "--trigger", "continuous",
+         "--interval", args.interval],
+        cwd=PROJECT_ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=job_log.open("w"),
     )  # fmt: skip
+    by_store = args.job == "medallion"
+    where = "gold" if by_store else "bronze"
+
+    def visible() -> dict[str, int]:
+        return visible_transcripts(settings, args.job) or {}
+
     try:
-        print(f"broker {broker.bootstrap}; medallion starting (log: {scratch / 'medallion.log'})", flush=True)
-        while _gold_transcripts(settings) is None:
-            if medallion.poll() is not None:
-                raise SystemExit(f"the medallion stopped; see {scratch / 'medallion.log'}")
+        print(f"broker {broker.bootstrap}; {args.job} starting (log: {job_log})", flush=True)
+        while visible_transcripts(settings, args.job) is None:
+            if job.poll() is not None:
+                raise SystemExit(f"the {args.job} job stopped; see {job_log}")
             time.sleep(1)
         # Warm-up, not timed: the first micro-batches pay the JVM's JIT, the Python workers' start and the
-        # first write to every table. Its transcripts are the baseline of the counts in gold.
-        warmup = Producer(broker.bootstrap, args.rate, args.warmup, seed=8)
-        print(f"warm-up: {args.rate:.0f} events/s for {args.warmup:.0f} s, until gold has them ...", flush=True)
+        # first write to every table. Its transcripts are the baseline of the counts.
+        warmup = Producer(broker.bootstrap, args.rate, args.warmup, seed=8, by_store=by_store)
+        print(f"warm-up: {args.rate:.0f} events/s for {args.warmup:.0f} s, until {where} has them ...", flush=True)
         warmup.run()
         warmed = sum(len(v) for v in warmup.sent_at.values())
-        while sum((_gold_transcripts(settings) or {}).values()) < warmed:
+        while sum(visible().values()) < warmed:
             time.sleep(1)
-        baseline = _gold_transcripts(settings) or {}
-        producer = Producer(broker.bootstrap, args.rate, args.seconds)
+        baseline = visible()
+        producer = Producer(broker.bootstrap, args.rate, args.seconds, by_store=by_store)
         print(f"producing {args.rate:.0f} events/s for {args.seconds:.0f} s ...", flush=True)
         producer.start()
-        latencies: list[float] = []
-        seen: dict[str, int] = defaultdict(int)
-        deadline = time.monotonic() + args.seconds + 120
-        while time.monotonic() < deadline:
-            counts = _gold_transcripts(settings) or {}
-            now = time.monotonic()
-            for store, total in counts.items():
-                n = total - baseline.get(store, 0)
-                sent = producer.sent_at.get(store, [])
-                visible = min(n, len(sent))
-                latencies += [now - t for t in sent[seen[store] : visible]]
-                seen[store] = max(seen[store], visible)
-            total_sent = sum(len(v) for v in producer.sent_at.values())
-            if not producer.is_alive() and sum(seen.values()) >= total_sent:
-                break
-            time.sleep(0.25)
-        producer.join()
-        missing = sum(len(v) for v in producer.sent_at.values()) - sum(seen.values())
+        latencies, missing = measure(producer, visible, baseline, deadline=time.monotonic() + args.seconds + 120)
         print(f"produced {producer.sent:,} events in {producer.elapsed:.1f} s "
               f"({producer.sent / producer.elapsed:,.0f} events/s); {len(latencies):,} transcripts timed")  # fmt: skip
         if latencies:
-            p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
-            print(
-                f"latency Kafka -> gold: p50 {p50:.1f} s, p95 {p95:.1f} s, max {max(latencies):.1f} s (goal p95 < 10 s)"
-            )
+            p50, p95, worst = percentile(latencies, 0.5), percentile(latencies, 0.95), max(latencies)
+            print(f"latency Kafka -> {where}: p50 {p50:.1f} s, p95 {p95:.1f} s, max {worst:.1f} s (goal p95 < 10 s)")
         if missing:
-            print(f"{missing} transcripts not visible in gold before the deadline")
+            print(f"{missing} transcripts not visible in {where} before the deadline")
     finally:
-        os.killpg(medallion.pid, signal.SIGTERM)
-        medallion.wait(timeout=60)
+        os.killpg(job.pid, signal.SIGTERM)
+        job.wait(timeout=60)
         kafka_local.stop(scratch / "kafka-data")
-        log = (scratch / "medallion.log").read_text(errors="replace").splitlines()
-        batches = [line.split(": ", 1)[1] for line in log if "medallion batch" in line]
-        print("the medallion's micro-batches:", *batches[-8:], sep="\n  ")
-        shutil.rmtree(scratch, ignore_errors=True)
+        log = job_log.read_text(errors="replace").splitlines()
+        if batches := [line.split(": ", 1)[1] for line in log if "medallion batch" in line]:
+            print("the medallion's micro-batches:", *batches[-8:], sep="\n  ")
+        if args.keep:
+            print(f"kept {scratch} (the lake and {job_log.name})")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
