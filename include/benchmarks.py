@@ -57,8 +57,11 @@ def parse_copy(spark: SparkSession, settings: Settings) -> None:
     """Silver's minimum: every hub's lines parsed with the contract's schema (as silver parses them) and
     written to Delta, with no expectations, dedupe or derived tables."""
     for hub, table in BRONZE_TABLES.items():
+        files = sorted(str(f) for f in (settings.landing_dir / hub).glob("*.jsonl"))
+        if not files:
+            continue
         event = next(t.event for t in SILVER_TABLES if t.event.hub == hub)
-        lines = spark.read.text(str(settings.landing_dir / hub / "*.jsonl"))
+        lines = spark.read.text(files)
         parsed = lines.select(parse_payload(F.col("value"), event, silver.CORRUPT).alias("e")).select("e.*")
         parsed.write.format("delta").save(str(settings.home / "parse-bound" / table))
 
@@ -90,7 +93,7 @@ def main() -> None:
         floor_s = timed(
             "floor: JSON lines -> Delta, no transformation",
             lambda: (
-                spark.read.text(str(settings.landing_dir / "*" / "*.jsonl"))
+                spark.read.text(sorted(str(f) for f in settings.landing_dir.glob("*/*.jsonl")))
                 .write.format("delta")
                 .save(str(scratch / "floor"))
             ),
