@@ -94,12 +94,15 @@ medallion: install  ## bronze -> silver -> gold once over the landing zone (SCOU
 medallion-continuous: install  ## keep the medallion running, a micro-batch every 10 s (Ctrl-C stops)
 	$(PY) -m include.spark_jobs.medallion --trigger continuous --interval "10 seconds"
 
-.PHONY: bench bench-latency bench-edge
+.PHONY: bench bench-latency bench-batch bench-edge
 bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
 	$(PY) -m include.benchmarks --events $(or $(EVENTS),1000000)
 
 bench-latency: install  ## continuous mode: Kafka -> gold latency p50/p95 at RATE events/s (default 1000; JOB=bronze: the least)
 	$(PY) -m include.latency_bench --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60) --job $(or $(JOB),medallion)
+
+bench-batch: install  ## what one medallion micro-batch of EVENTS (default 1000) costs, over BATCHES (default 10)
+	$(PY) -m include.batch_bench --events $(or $(EVENTS),1000) --batches $(or $(BATCHES),10)
 
 bench-edge: $(VENV)/.stamp  ## the edge client: speech-to-text RTF, vision fps, simulator events/s
 	$(VENV)/bin/scout-edge bench
