@@ -18,7 +18,17 @@ from pyspark.sql.types import StructType
 
 
 def ensure_table(spark: SparkSession, path: Path, schema: StructType) -> DeltaTable:
-    return DeltaTable.createIfNotExists(spark).location(str(path)).addColumns(schema).execute()
+    """The table at ``path``, created with ``schema`` if missing. A table made by an earlier version of the
+    jobs gets the columns it lacks (null in its existing rows), so a lake survives an upgrade that adds
+    one (e.g. silver_transcripts' sentiment)."""
+    table = DeltaTable.createIfNotExists(spark).location(str(path)).addColumns(schema).execute()
+    have = set(table.toDF().columns)
+    missing = [f for f in schema.fields if f.name not in have]
+    if missing:
+        columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
+        spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS ({columns})")
+        table = DeltaTable.forPath(spark, str(path))
+    return table
 
 
 def merge_rows(

@@ -179,6 +179,14 @@ def test_merge_rows_is_idempotent_and_updates_in_place(spark, tmp_path):
     assert sorted(tuple(r) for r in sinks.read_table(spark, path).collect()) == [("k1", 1), ("k2", 5)]
 
 
+def test_ensure_table_adds_the_columns_an_older_table_lacks(spark, tmp_path):
+    path = tmp_path / "t"
+    spark.createDataFrame([("k1", 1)], "k string, v long").write.format("delta").save(str(path))
+    sinks.ensure_table(spark, path, spark.createDataFrame([], "k string, v long, score double").schema)
+    sinks.append_once(spark.createDataFrame([("k2", 2, 0.5)], "k string, v long, score double"), path, "app", 0)
+    assert sorted(tuple(r) for r in sinks.read_table(spark, path).collect()) == [("k1", 1, None), ("k2", 2, 0.5)]
+
+
 def test_wrong_types_and_oversized_payloads_are_quarantined_with_their_reason(spark):
     payloads = [
         transcript("ok"),
