@@ -93,7 +93,7 @@ def _interaction_lines(settings: Settings, spark) -> list[str]:
     gold = spark.read.format("delta").load(str(settings.table_path(GOLD_STORE_INTERACTION_METRICS)))
     per_store = gold.groupBy("store_id").agg(
         *(F.sum(c).alias(c) for c in ("greetings", "questions", "brand_mentions", "greeted_and_asked", "visits")),
-        F.round(F.sum("dwell_s_total") / F.sum("visits"), 1).alias("avg_dwell_s"),
+        F.round(F.try_divide(F.sum("dwell_s_total"), F.sum("visits")), 1).alias("avg_dwell_s"),  # none: null
     )
     lines = ["gold_store_interaction_metrics per store:"]
     for r in per_store.orderBy("store_id").collect():
