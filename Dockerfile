@@ -22,6 +22,6 @@ RUN dbt_venv/bin/dbt parse --project-dir include/dbt_project --profiles-dir incl
 # Jars for the embedded engine (SCOUT_ENGINE=local, e.g. under `astro dev start`); Databricks brings its own.
 RUN mvn --batch-mode --no-transfer-progress --file include/jars/pom.xml dependency:copy-dependencies \
         -DincludeScope=runtime -DoutputDirectory=/usr/local/airflow/.scout/jars && \
-    python -m include.spark_session /usr/local/airflow/.scout/jars && \
+    python -m include.spark_jobs.session /usr/local/airflow/.scout/jars && \
     touch /usr/local/airflow/.scout/jars/.stamp && \
     rm -rf ~/.m2

@@ -39,13 +39,13 @@ $(STATE)/jars/.stamp: include/jars/pom.xml | $(VENV)/.stamp
 	rm -rf $(STATE)/jars && mkdir -p $(STATE)/jars
 	mvn --batch-mode --no-transfer-progress --file include/jars/pom.xml \
 	    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(STATE)/jars
-	$(PY) -m include.spark_session $(STATE)/jars
+	$(PY) -m include.spark_jobs.session $(STATE)/jars
 	touch $@
 
-$(STATE)/kafka/libs/.stamp: include/kafka/pom.xml
+$(STATE)/kafka/libs/.stamp: tools/kafka/pom.xml
 	$(call step,Kafka broker jars from Maven Central ($(STATE)/kafka/libs))
 	rm -rf $(STATE)/kafka/libs && mkdir -p $(STATE)/kafka/libs
-	mvn --batch-mode --no-transfer-progress --file include/kafka/pom.xml \
+	mvn --batch-mode --no-transfer-progress --file tools/kafka/pom.xml \
 	    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(STATE)/kafka/libs
 	touch $@
 
@@ -72,16 +72,18 @@ $(STATE)/azurite/.stamp-$(AZURITE_VERSION):
 
 .PHONY: test
 test: install $(STATE)/azurite/.stamp-$(AZURITE_VERSION)  ## lint, then run the whole test suite
-	$(call step,Lint (ruff))
+	$(call step,Lint (ruff, import contracts))
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(call step,Tests)
 	$(PY) -m pytest
 
 .PHONY: lint
-lint: $(VENV)/.stamp  ## ruff
+lint: $(VENV)/.stamp  ## ruff, and the import direction (import-linter contracts in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 .PHONY: up
 up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080 with this project's DAGs
@@ -89,32 +91,38 @@ up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127
 
 .PHONY: medallion medallion-continuous
 medallion: install  ## bronze -> silver -> gold once over the landing zone (SCOUT_SOURCE=kafka: the topics)
-	$(PY) -m include.spark_jobs.medallion --trigger available-now
+	$(PY) -m include.spark_jobs medallion --trigger available-now
 
 medallion-continuous: install  ## keep the medallion running, a micro-batch every 10 s (Ctrl-C stops)
-	$(PY) -m include.spark_jobs.medallion --trigger continuous --interval "10 seconds"
+	$(PY) -m include.spark_jobs medallion --trigger continuous --interval "10 seconds"
+
+.PHONY: stream-status
+stream-status: $(VENV)/.stamp  ## the streaming job's state as its runner sees it (ENGINE=local|spark-submit)
+	$(PY) -m include.orchestration.streaming $(ENGINE)
 
 .PHONY: bench bench-latency bench-batch bench-edge
 bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
-	$(PY) -m include.benchmarks --events $(or $(EVENTS),1000000)
+	$(PY) -m tools.benchmarks.throughput --events $(or $(EVENTS),1000000)
 
 bench-latency: install  ## continuous mode: Kafka -> gold latency p50/p95 at RATE events/s (default 1000; JOB=bronze: the least)
-	$(PY) -m include.latency_bench --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60) --job $(or $(JOB),medallion)
+	$(PY) -m tools.benchmarks.latency --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60) --job $(or $(JOB),medallion)
 
 bench-batch: install  ## what one medallion micro-batch of EVENTS (default 1000) costs, over BATCHES (default 10)
-	$(PY) -m include.batch_bench --events $(or $(EVENTS),1000) --batches $(or $(BATCHES),10)
+	$(PY) -m tools.benchmarks.batch --events $(or $(EVENTS),1000) --batches $(or $(BATCHES),10)
 
 bench-edge: $(VENV)/.stamp  ## the edge client: speech-to-text RTF, vision fps, simulator events/s
 	$(VENV)/bin/scout-edge bench
 
-.PHONY: kafka-jars kafka kafka-stop
+.PHONY: jars kafka-jars kafka kafka-stop
+jars: $(STATE)/jars/.stamp  ## fetch the Spark jars (Delta, the Kafka source) from Maven Central
+
 kafka-jars: $(STATE)/kafka/libs/.stamp
 
 kafka: $(VENV)/.stamp kafka-jars  ## start a local Kafka broker (KRaft) on 127.0.0.1:9092 with the hubs' topics
-	$(PY) -m include.kafka_local start
+	$(PY) -m tools.kafka_broker start
 
 kafka-stop: $(VENV)/.stamp  ## stop the local Kafka broker
-	$(PY) -m include.kafka_local stop
+	$(PY) -m tools.kafka_broker stop
 
 .PHONY: clean
 clean:  ## remove local state (lake, checkpoints, Airflow home, broker data); keeps the environments and jars

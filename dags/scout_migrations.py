@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from include.dag_defaults import DEFAULT_ARGS, START_DATE
+from include.orchestration.defaults import DEFAULT_ARGS, START_DATE
 
 
 @dag(
@@ -35,7 +35,7 @@ from include.dag_defaults import DEFAULT_ARGS, START_DATE
 def scout_migrations():
     @task
     def migrate() -> dict:
-        from include.retail_db.task import run_migration
+        from include.orchestration.migrations import run_migration
 
         params = get_current_context()["params"]
         return run_migration(params["target_revision"], params["dry_run"], params["adopt_legacy"])

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup
 
-from include import dbt_config
-from include.dag_defaults import DEFAULT_ARGS, START_DATE
+from include.orchestration import alerts
+from include.orchestration import dbt as dbt_config
+from include.orchestration.defaults import DEFAULT_ARGS, START_DATE
 from include.settings import load_settings
 
 settings = load_settings()
@@ -21,24 +24,26 @@ settings = load_settings()
     max_active_runs=1,
     tags=["scout", "slice", "medallion", "dbt"],
     default_args=DEFAULT_ARGS,
+    # An e-mail when a run is not done within its time budget (SCOUT_BATCH_DEADLINE).
+    deadline=alerts.deadline_alert(timedelta(seconds=settings.batch_deadline_s)),
     doc_md=__doc__,
 )
 def scout_slice():
     @task
     def generate_events() -> dict[str, int]:
-        from include.pipeline import generate_events
+        from include.orchestration.slice import generate_events
 
         return generate_events()
 
     @task
     def medallion() -> dict[str, int]:
-        from include.pipeline import run_medallion
+        from include.orchestration.slice import run_medallion
 
         return run_medallion()
 
     @task
     def export_dashboard() -> str:
-        from include.pipeline import export_dashboard
+        from include.orchestration.slice import export_dashboard
 
         return export_dashboard()
 

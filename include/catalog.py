@@ -1,7 +1,16 @@
-"""The brand and product catalog shared by the reference data (RetailAdvisorDB seed), the synthetic
-events and brand detection in the medallion."""
+"""The reference catalog shared by the RetailAdvisorDB seed, the synthetic events and brand detection in
+the medallion: the brands and products, and the stores and devices of the embedded default."""
 
 from __future__ import annotations
+
+STORES = ("store-001", "store-002")
+DEVICES_PER_STORE = 2
+
+
+def device_ids(store: str) -> list[str]:
+    """The store's edge devices, as the seed registers them and the synthetic day has them send."""
+    return [f"{store}-pi-{n:02d}" for n in range(1, DEVICES_PER_STORE + 1)]
+
 
 PRODUCTS = [  # (sku, name, brand, category)
     ("LM-PC-60", "Lucky Me Pancit Canton 60g", "Lucky Me", "Noodles"),

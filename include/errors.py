@@ -1,10 +1,15 @@
-"""Scout's exception hierarchy. Every error raised at a boundary says what happened and what to do.
+"""Scout's exception hierarchy, one tree for the whole project. Every error raised at a boundary says
+what happened and what to do.
 
 ScoutError
-├── SettingsError        a SCOUT_* setting is missing or has a value outside the allowed ones
+├── SettingsError        a SCOUT_* setting or a command-line value is missing or outside the allowed ones
 ├── EnvironmentNotReady  a local prerequisite (jars, dbt environment, manifest) is not installed
 ├── ExpectationFailed    a `fail` data-quality expectation was violated: the update wrote nothing
-└── PipelineStepFailed   a step of a local run (e.g. a DAG task under `make demo`) did not succeed
+├── PipelineStepFailed   a step of a local run (e.g. a DAG task under `make demo`) did not succeed
+├── BrokerFailed         the local Kafka broker (tools/kafka_broker.py) did not start or stop
+├── FreshnessSLAMissed   a gold table got no new rows for longer than SCOUT_FRESHNESS_SLA
+└── MigrationError       RetailAdvisorDB could not be migrated (unknown revision, not at head, ...)
+    └── MigrationLocked  another run holds the migration lock and did not release it in time
 """
 
 from __future__ import annotations
@@ -27,4 +32,20 @@ class ExpectationFailed(ScoutError):
 
 
 class PipelineStepFailed(ScoutError):
+    pass
+
+
+class BrokerFailed(ScoutError):
+    pass
+
+
+class FreshnessSLAMissed(ScoutError):
+    pass
+
+
+class MigrationError(ScoutError):
+    pass
+
+
+class MigrationLocked(MigrationError):
     pass

@@ -13,6 +13,12 @@
 | SCOUT_COUNTER_ZONE       | counter                    | the camera zone where customers are greeted         |
 | SCOUT_ALIGN_WINDOW_S     | 60                         | speech x vision alignment: +- seconds, same device  |
 | SCOUT_WATERMARK          | 1 hour                     | event-time lateness: dedupe/fusion look-back, late |
+| SCOUT_SPARK_MASTER       | (empty: in-process local)  | a Spark master URL: the stream runs by spark-submit |
+| SCOUT_STREAM_INTERVAL    | 10 seconds                 | the continuous job's processing-time trigger       |
+| SCOUT_FRESHNESS_SLA      | 15 minutes                 | gold without new rows this long: alert e-mail      |
+| SCOUT_MAX_RESTARTS_PER_HOUR | 3                       | the health check's restarts of a dead job, per hour |
+| SCOUT_ALERT_FROM         | scout-alerts@scout.local   | sender of the alert e-mails                         |
+| SCOUT_BATCH_DEADLINE     | 30 minutes                 | time budget of a batch DAG run: a Deadline Alert    |
 
 Credentials never live here: only ids of Airflow connections (AIRFLOW_CONN_* locally, a secrets backend
 in production).
@@ -23,7 +29,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from include.errors import SettingsError
 
@@ -34,14 +42,27 @@ DAGS_DIR = PROJECT_ROOT / "dags"
 # dbt writes the marts here (profiles.yml and the Databricks profile mapping use the same name).
 MARTS_SCHEMA = "scout_marts"
 
-ENGINES = ("local", "databricks")
-SOURCES = ("files", "kafka")
+E = TypeVar("E", bound=StrEnum)
+
+
+class Engine(StrEnum):
+    """Where Spark and dbt run: here (local PySpark + Delta, dbt-spark session) or on Databricks."""
+
+    LOCAL = "local"
+    DATABRICKS = "databricks"
+
+
+class Source(StrEnum):
+    """What bronze reads: the landing zone's files, or the hubs as Kafka topics (Event Hubs in production)."""
+
+    FILES = "files"
+    KAFKA = "kafka"
 
 
 @dataclass(frozen=True)
 class Settings:
-    engine: str = "local"
-    source: str = "files"
+    engine: Engine = Engine.LOCAL
+    source: Source = Source.FILES
     home: Path = PROJECT_ROOT / ".scout"
     dbt_executable: Path = PROJECT_ROOT / ".venv-dbt" / "bin" / "dbt"
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -51,6 +72,12 @@ class Settings:
     counter_zone: str = "counter"
     align_window_s: int = 60
     watermark: str = "1 hour"
+    spark_master: str = ""  # empty: Spark runs inside the process (local[2])
+    stream_interval: str = "10 seconds"
+    freshness_sla: str = "15 minutes"
+    max_restarts_per_hour: int = 3
+    alert_from: str = "scout-alerts@scout.local"
+    batch_deadline: str = "30 minutes"
 
     # Everything below lives under the one local state folder.
     @property
@@ -82,23 +109,35 @@ class Settings:
         return self.home / "jars"
 
     @property
+    def ops_dir(self) -> Path:
+        """Where the streaming jobs record their progress and the runners their processes."""
+        return self.home / "ops"
+
+    @property
     def airflow_home(self) -> Path:
         return self.home / "airflow"
 
     @property
     def watermark_s(self) -> int:
-        number, unit = self.watermark.split(" ", 1)
-        return int(number) * {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
+        return _seconds(self.watermark)
+
+    @property
+    def freshness_sla_s(self) -> int:
+        return _seconds(self.freshness_sla)
+
+    @property
+    def batch_deadline_s(self) -> int:
+        return _seconds(self.batch_deadline)
 
     def table_path(self, table: str) -> Path:
         return self.lake_dir / table
 
 
-def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+def _choice(env: Mapping[str, str], name: str, allowed: type[E], default: E) -> E:
     value = env.get(name, default).strip().lower()
-    if value not in allowed:
+    if value not in {*allowed}:
         raise SettingsError(f"{name}={env.get(name)!r} is not allowed; expected one of: {', '.join(allowed)}")
-    return value
+    return allowed(value)
 
 
 def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
@@ -115,8 +154,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     defaults = Settings()
     return Settings(
-        engine=_choice(env, "SCOUT_ENGINE", ENGINES, defaults.engine),
-        source=_choice(env, "SCOUT_SOURCE", SOURCES, defaults.source),
+        engine=_choice(env, "SCOUT_ENGINE", Engine, defaults.engine),
+        source=_choice(env, "SCOUT_SOURCE", Source, defaults.source),
         home=_path(env, "SCOUT_HOME", defaults.home),
         dbt_executable=_path(env, "SCOUT_DBT_EXECUTABLE", defaults.dbt_executable),
         kafka_bootstrap=env.get("SCOUT_KAFKA_BOOTSTRAP", defaults.kafka_bootstrap),
@@ -126,39 +165,44 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         counter_zone=env.get("SCOUT_COUNTER_ZONE", defaults.counter_zone),
         align_window_s=_positive_int(env, "SCOUT_ALIGN_WINDOW_S", defaults.align_window_s),
         watermark=_interval(env, "SCOUT_WATERMARK", defaults.watermark),
+        spark_master=_master(env, "SCOUT_SPARK_MASTER", defaults.spark_master),
+        stream_interval=_interval(env, "SCOUT_STREAM_INTERVAL", defaults.stream_interval),
+        freshness_sla=_interval(env, "SCOUT_FRESHNESS_SLA", defaults.freshness_sla),
+        max_restarts_per_hour=_positive_int(
+            env, "SCOUT_MAX_RESTARTS_PER_HOUR", defaults.max_restarts_per_hour, "restarts"
+        ),
+        alert_from=env.get("SCOUT_ALERT_FROM", defaults.alert_from),
+        batch_deadline=_interval(env, "SCOUT_BATCH_DEADLINE", defaults.batch_deadline),
     )
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _seconds(interval: str) -> int:
+    number, unit = interval.split(" ", 1)
+    return int(number) * _UNITS[unit.rstrip("s")]
+
+
+def _master(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, default).strip()
+    if raw and not (raw.startswith(("spark://", "k8s://")) or raw == "yarn" or raw.startswith("local")):
+        raise SettingsError(f"{name}={raw!r} is not allowed; expected a Spark master URL, e.g. spark://127.0.0.1:7077")
+    return raw
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, unit: str = "seconds") -> int:
     raw = env.get(name)
     if raw is None:
         return default
     if not raw.strip().isdigit() or int(raw) <= 0:
-        raise SettingsError(f"{name}={raw!r} is not allowed; expected a whole number of seconds above 0")
+        raise SettingsError(f"{name}={raw!r} is not allowed; expected a whole number of {unit} above 0")
     return int(raw)
 
 
 def _interval(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name, default).strip()
     number, _, unit = raw.partition(" ")
-    if not number.isdigit() or unit.rstrip("s") not in ("second", "minute", "hour", "day"):
+    if not number.isdigit() or unit.rstrip("s") not in _UNITS:
         raise SettingsError(f"{name}={raw!r} is not allowed; expected e.g. '90 seconds', '10 minutes', '1 hour'")
     return raw
-
-
-def airflow_local_env(settings: Settings) -> dict[str, str]:
-    """Environment for Airflow on the embedded default: SQLite under SCOUT_HOME, this project's DAGs."""
-    return {
-        "AIRFLOW_HOME": str(settings.airflow_home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": os.environ.get("AIRFLOW__API__PORT", "8080"),
-        # Cosmos reports usage over the network by default; nothing here may phone out.
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home / "cosmos-cache"),
-        "SCOUT_HOME": str(settings.home),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from include.settings import PROJECT_ROOT, Settings, airflow_local_env, load_settings
+from include.local.airflow import airflow_local_env
+from include.settings import PROJECT_ROOT, Settings, load_settings
 
 pytest_plugins = ["tests.kafka"]
 
@@ -39,7 +40,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def spark(settings):
     """The one SparkSession of the test session (JVM starts are slow on 2 cores)."""
-    from include.spark_session import get_spark
+    from include.spark_jobs.session import get_spark
 
     session = get_spark(settings, "scout-tests")
     yield session

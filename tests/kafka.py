@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from include import kafka_local
+from tools import kafka_broker as broker_tool
 
 
 def _free_ports(n: int) -> list[int]:
@@ -25,6 +25,6 @@ def _free_ports(n: int) -> list[int]:
 def kafka_broker(settings):
     port, controller = _free_ports(2)
     data_dir = Path(tempfile.mkdtemp(prefix="scout-kafka-"))
-    broker = kafka_local.start(settings, data_dir, port=port, controller_port=controller)
+    broker = broker_tool.start(settings, data_dir, port=port, controller_port=controller)
     yield broker
-    kafka_local.stop(data_dir)
+    broker_tool.stop(data_dir)

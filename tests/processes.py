@@ -11,9 +11,9 @@ from include.settings import PROJECT_ROOT
 
 
 def start_medallion(home: Path, *args: str) -> subprocess.Popen:
-    """`python -m include.spark_jobs.medallion --home HOME ARGS` in its own process group (for killpg)."""
+    """`python -m include.spark_jobs medallion --home HOME ARGS` in its own process group (for killpg)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "include.spark_jobs.medallion", "--home", str(home), *args],
+        [sys.executable, "-m", "include.spark_jobs", "medallion", "--home", str(home), *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, "SCOUT_HOME": str(home)},
         start_new_session=True,

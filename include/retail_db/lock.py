@@ -16,17 +16,13 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from include.errors import ScoutError
+from include.errors import MigrationLocked
 from include.retail_db.config import sqlite_path
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "scout_retail_db_migrations"
 PG_LOCK_KEY = 0x5C0_7DB  # any fixed 64-bit number, the same for every Scout process
-
-
-class MigrationLocked(ScoutError):
-    pass
 
 
 def _wait(try_once, what: str, timeout: float, poll: float = 0.5) -> None:

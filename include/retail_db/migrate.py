@@ -12,16 +12,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
-from include.errors import ScoutError
+from include.errors import MigrationError
 from include.retail_db.config import alembic_config, sqlite_path
 
 log = logging.getLogger(__name__)
 
 DIALECT_URLS = {"mssql": "mssql://", "postgresql": "postgresql://", "sqlite": "sqlite://"}
-
-
-class MigrationError(ScoutError):
-    pass
 
 
 def script_directory() -> ScriptDirectory:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from include import synthetic
-from include.catalog import PRODUCTS
+from include.catalog import PRODUCTS, STORES, device_ids
 from include.retail_db import migrate
 
 STORE_NAMES = {
@@ -49,7 +48,7 @@ def seed(url: str) -> dict[str, int]:
         store_ids = dict(conn.execute(sa.select(stores.c.StoreCode, stores.c.StoreID)).all())
         rows = [
             {
-                "DeviceID": f"{code}-pi-{n:02d}",
+                "DeviceID": device,
                 "StoreID": store_ids[code],
                 "Location": f"{code}/entrance",
                 "ZoneID": f"zone-{n}",
@@ -57,8 +56,8 @@ def seed(url: str) -> dict[str, int]:
                 "ClientVersion": "0.1.0",
                 "AudioUrlEnabled": True,
             }
-            for code in synthetic.STORES
-            for n in range(1, synthetic.DEVICES_PER_STORE + 1)
+            for code in STORES
+            for n, device in enumerate(device_ids(code), start=1)
         ]
         new = _missing(conn, devices, "DeviceID", rows)
         if new:

@@ -8,32 +8,30 @@ replayed after a crash is skipped by the tables it already reached and nothing i
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.streaming import StreamingQuery
 
-from include.settings import Settings
+from include.settings import Engine, Settings, Source
 from include.spark_jobs import concurrently, sinks, sources
-from include.spark_jobs.cli import Trigger, parse_args, session, start_query
-from include.spark_jobs.schemas import BRONZE_SCHEMA
+from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
 from include.spark_jobs.tables import BRONZE_TABLES
+from include.spark_jobs.trigger import Trigger
 
 # Event Hubs in production: the job's environment carries the namespace connection string (on Databricks
 # from a secret scope, e.g. spark_env_vars = {"SCOUT_EVENTHUBS_CONNECTION_STRING": "{{secrets/scout/eh}}"}).
 EVENTHUBS_SECRET_ENV = "SCOUT_EVENTHUBS_CONNECTION_STRING"
-QUERY = "bronze"
 
 
 def extract(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFrame:
     """Every hub in one stream of bronze-shaped rows."""
     hubs = list(BRONZE_TABLES)
-    if settings.source == "files":
+    if settings.source == Source.FILES:
         return sources.read_landing_files(spark, settings.landing_dir, hubs, trigger.max_files)
     if connection_string := os.environ.get(EVENTHUBS_SECRET_ENV):
         bootstrap, options = sources.eventhubs_kafka_options(
-            connection_string, databricks=settings.engine == "databricks"
+            connection_string, databricks=settings.engine == Engine.DATABRICKS
         )
         return sources.read_kafka(spark, bootstrap, hubs, options)
     return sources.read_kafka(spark, settings.kafka_bootstrap, hubs)
@@ -58,29 +56,3 @@ def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Every bronze table exists, empty if its hub had nothing yet: downstream streams never meet a missing one."""
     for table in BRONZE_TABLES.values():
         sinks.ensure_table(spark, settings.table_path(table), BRONZE_SCHEMA)
-
-
-def process(settings: Settings, batch: DataFrame, batch_id: int) -> None:
-    batch.persist()
-    try:
-        write_batch(settings, batch, batch_id, f"scout-{QUERY}")
-    finally:
-        batch.unpersist()
-
-
-def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
-    return start_query(extract(spark, settings, trigger), QUERY, settings, trigger, process)
-
-
-def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
-    ensure_tables(spark, settings)
-    start(spark, settings, trigger).awaitTermination()
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    settings, trigger = parse_args("bronze", argv)
-    run(session(settings, "scout-bronze"), settings, trigger)
-
-
-if __name__ == "__main__":
-    main()

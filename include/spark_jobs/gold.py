@@ -12,18 +12,19 @@ are correct after any restart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import partial, reduce
 from time import perf_counter
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.streaming import StreamingQuery
 
 from include.settings import Settings
-from include.spark_jobs import concurrently, interactions, sentiment, sinks
-from include.spark_jobs.cli import Trigger, parse_args, session, start_query
+from include.spark_jobs import concurrently, sinks, sources
+from include.spark_jobs.progress import TableBatch
+from include.spark_jobs.rules import interactions, sentiment
 from include.spark_jobs.tables import (
     GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_INSIGHT_FEEDBACK,
@@ -34,12 +35,13 @@ from include.spark_jobs.tables import (
     SILVER_INSIGHT_FEEDBACK,
     SILVER_TRANSCRIPTS,
     SILVER_VISUAL_DETECTIONS,
+    keys,
 )
+from include.spark_jobs.trigger import Trigger
 
 log = logging.getLogger(__name__)
 
-QUERY = "gold"
-KEYS = ["store_id", "hour_start"]
+KEYS = keys(GOLD_STORE_INTERACTION_METRICS)
 # A device is offline when its last heartbeat is this much older than the fleet's latest one (data time,
 # not wall-clock time, so replays and backfills give the same answer). Heartbeats come every few minutes.
 OFFLINE_AFTER_S = 3600
@@ -131,11 +133,6 @@ def device_health(heartbeats: DataFrame, offline_after_s: int = OFFLINE_AFTER_S)
     return per_device.crossJoin(fleet_latest).withColumn("offline", offline).drop("fleet_latest")
 
 
-def _between(rows: DataFrame, first: datetime, end: datetime) -> DataFrame:
-    """Rows with first <= ts < end."""
-    return rows.where((F.col("ts") >= F.lit(first)) & (F.col("ts") < F.lit(end)))
-
-
 def write_store_metrics(settings: Settings, batch: DataFrame) -> None:
     """The batch holds (store_id, ts) of new transcripts, detections and annotations: their store-hours
     are recomputed from the three silver tables."""
@@ -145,8 +142,8 @@ def write_store_metrics(settings: Settings, batch: DataFrame) -> None:
     touched = F.broadcast(keys)
 
     def affected(table: str) -> DataFrame:
-        # the touched hours only: Delta skips the files outside them by their stats
-        rows = _between(sinks.read_table(spark, settings.table_path(table)), first, last + timedelta(hours=1))
+        # the touched hours only (the semi-join drops a row at the next hour's first instant)
+        rows = sinks.read_between(spark, settings.table_path(table), first, last + timedelta(hours=1))
         return with_hour(rows).join(touched, KEYS, "left_semi")
 
     rows = store_hour_metrics(
@@ -160,13 +157,13 @@ def write_store_metrics(settings: Settings, batch: DataFrame) -> None:
 
 def write_sentiment(settings: Settings, batch: DataFrame) -> None:
     touched = batch.select("store_id", F.to_date("ts").alias("day")).distinct()
-    silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_TRANSCRIPTS))
     first, last = batch.agg(F.min("ts"), F.max("ts")).first()
-    # whole UTC days around the batch: Delta skips the other files by their stats
-    silver = _between(silver, datetime.combine(first.date(), time.min), datetime.combine(last.date(), time.max))
+    # whole UTC days around the batch
+    day_start, day_end = datetime.combine(first.date(), time.min), datetime.combine(last.date(), time.max)
+    silver = sinks.read_between(batch.sparkSession, settings.table_path(SILVER_TRANSCRIPTS), day_start, day_end)
     affected = silver.withColumn("day", F.to_date("ts")).join(F.broadcast(touched), ["store_id", "day"], "left_semi")
     rows = sentiment.by_store_brand_day(affected).withColumn("updated_at", F.current_timestamp())
-    sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), sentiment.KEYS, update=True)
+    sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), keys(GOLD_TRANSCRIPT_SENTIMENT), update=True)
 
 
 def insight_feedback(feedback: DataFrame) -> DataFrame:
@@ -182,11 +179,11 @@ def insight_feedback(feedback: DataFrame) -> DataFrame:
 
 
 def write_insight_feedback(settings: Settings, batch: DataFrame) -> None:
-    keys = ["store_id", "insight_type"]
+    key = keys(GOLD_INSIGHT_FEEDBACK)
     silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_INSIGHT_FEEDBACK))
-    affected = silver.join(F.broadcast(batch.select(*keys).distinct()), keys, "left_semi")
+    affected = silver.join(F.broadcast(batch.select(*key).distinct()), key, "left_semi")
     rows = insight_feedback(affected).withColumn("updated_at", F.current_timestamp())
-    sinks.merge_rows(rows, settings.table_path(GOLD_INSIGHT_FEEDBACK), keys, update=True)
+    sinks.merge_rows(rows, settings.table_path(GOLD_INSIGHT_FEEDBACK), key, update=True)
 
 
 def write_device_health(settings: Settings, batch: DataFrame) -> None:
@@ -197,35 +194,36 @@ def write_device_health(settings: Settings, batch: DataFrame) -> None:
     sinks.replace_all(rows, settings.table_path(GOLD_DEVICE_HEALTH_SUMMARY))
 
 
-# gold table -> (silver tables whose new rows trigger it, the batch writer). The writer gets those rows'
-# (store_id, ts, insight_type): the keys it recomputes.
-GOLD_TABLES = {
-    GOLD_STORE_INTERACTION_METRICS: (
+@dataclass(frozen=True)
+class GoldTable:
+    """A gold table: the silver tables whose new rows make it recompute, the pure aggregation over their
+    rows (which also gives the table's schema, from empty inputs), and the batch writer."""
+
+    name: str
+    inputs: tuple[str, ...]
+    aggregate: Callable[..., DataFrame]  # the inputs' rows, in order -> the table's rows (without updated_at)
+    write: Callable[[Settings, DataFrame], None]  # gets the inputs' new rows as (source, store_id, ts, ...)
+
+
+GOLD_TABLES = (
+    GoldTable(
+        GOLD_STORE_INTERACTION_METRICS,
         (SILVER_TRANSCRIPTS, SILVER_VISUAL_DETECTIONS, SILVER_ANNOTATED_EVENTS),
+        store_hour_metrics,
         write_store_metrics,
     ),
-    GOLD_DEVICE_HEALTH_SUMMARY: ((SILVER_DEVICE_HEARTBEAT,), write_device_health),
-    GOLD_TRANSCRIPT_SENTIMENT: ((SILVER_TRANSCRIPTS,), write_sentiment),
-    GOLD_INSIGHT_FEEDBACK: ((SILVER_INSIGHT_FEEDBACK,), write_insight_feedback),
-}
+    GoldTable(GOLD_DEVICE_HEALTH_SUMMARY, (SILVER_DEVICE_HEARTBEAT,), device_health, write_device_health),
+    GoldTable(GOLD_TRANSCRIPT_SENTIMENT, (SILVER_TRANSCRIPTS,), sentiment.by_store_brand_day, write_sentiment),
+    GoldTable(GOLD_INSIGHT_FEEDBACK, (SILVER_INSIGHT_FEEDBACK,), insight_feedback, write_insight_feedback),
+)
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Create the gold tables up front (empty if silver is), so dbt and the exports never meet a missing one."""
-    transcripts = sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS)).limit(0)
-    visuals = sinks.read_table(spark, settings.table_path(SILVER_VISUAL_DETECTIONS)).limit(0)
-    annotations = sinks.read_table(spark, settings.table_path(SILVER_ANNOTATED_EVENTS)).limit(0)
-    heartbeats = sinks.read_table(spark, settings.table_path(SILVER_DEVICE_HEARTBEAT)).limit(0)
-    feedback = sinks.read_table(spark, settings.table_path(SILVER_INSIGHT_FEEDBACK)).limit(0)
-    for table, rows in (
-        (GOLD_STORE_INTERACTION_METRICS, store_hour_metrics(transcripts, visuals, annotations)),
-        (GOLD_DEVICE_HEALTH_SUMMARY, device_health(heartbeats)),
-        (GOLD_TRANSCRIPT_SENTIMENT, sentiment.by_store_brand_day(transcripts)),
-        (GOLD_INSIGHT_FEEDBACK, insight_feedback(feedback)),
-    ):
-        sinks.ensure_table(
-            spark, settings.table_path(table), rows.withColumn("updated_at", F.current_timestamp()).schema
-        )
+    for table in GOLD_TABLES:
+        empty = [sinks.read_table(spark, settings.table_path(t)).limit(0) for t in table.inputs]
+        schema = table.aggregate(*empty).withColumn("updated_at", F.current_timestamp()).schema
+        sinks.ensure_table(spark, settings.table_path(table.name), schema)
 
 
 def touched(table: str, rows: DataFrame) -> DataFrame:
@@ -245,38 +243,37 @@ def write_batch(settings: Settings, batch: DataFrame) -> None:
         log.info("%s: %.1f s", table, perf_counter() - started)
 
     concurrently.run_all(
-        [
-            partial(recompute, table, inputs, write)
-            for table, (inputs, write) in GOLD_TABLES.items()
-            if sources.intersection(inputs)
-        ]
+        [partial(recompute, t.name, t.inputs, t.write) for t in GOLD_TABLES if sources.intersection(t.inputs)]
     )
 
 
-def process(settings: Settings, batch: DataFrame, batch_id: int) -> None:
-    batch.persist()
-    try:
-        write_batch(settings, batch)
-    finally:
-        batch.unpersist()
+def fed(silver: Mapping[str, TableBatch]) -> dict[str, TableBatch]:
+    """What each gold table got from a batch's new silver rows: their count and newest event time."""
+    fed = {}
+    for table in GOLD_TABLES:
+        inputs = [silver[t] for t in table.inputs if t in silver and silver[t].rows]
+        if inputs:
+            newest = max((i.newest_event_ts for i in inputs if i.newest_event_ts), default=None)
+            fed[table.name] = TableBatch(sum(i.rows for i in inputs), newest)
+    return fed
 
 
-def start(spark: SparkSession, settings: Settings, trigger: Trigger) -> StreamingQuery:
-    """One query over the silver tables gold is made from: each micro-batch recomputes what it touched."""
-    sources = dict.fromkeys(s for inputs, _ in GOLD_TABLES.values() for s in inputs)
-    streams = [touched(s, spark.readStream.format("delta").load(str(settings.table_path(s)))) for s in sources]
-    return start_query(reduce(DataFrame.unionByName, streams), QUERY, settings, trigger, process)
+def write_silver_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> None:
+    """The gold job's micro-batch: the touched rows of the silver tables it streams (MERGEs need no txn id)."""
+    write_batch(settings, batch)
 
 
-def run(spark: SparkSession, settings: Settings, trigger: Trigger) -> None:
-    ensure_tables(spark, settings)
-    start(spark, settings, trigger).awaitTermination()
+def stream(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFrame:
+    """The gold job's input: the new rows of the silver tables gold is made from, as touched keys."""
+    inputs = dict.fromkeys(s for table in GOLD_TABLES for s in table.inputs)
+    streams = [touched(s, sources.read_table_stream(spark, settings.table_path(s))) for s in inputs]
+    return reduce(DataFrame.unionByName, streams)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    settings, trigger = parse_args("gold", argv)
-    run(session(settings, "scout-gold"), settings, trigger)
-
-
-if __name__ == "__main__":
-    main()
+def store_totals(metrics: DataFrame) -> DataFrame:
+    """Pure: gold_store_interaction_metrics summed per store, with the average dwell (null without visits)."""
+    summed = ("greetings", "questions", "brand_mentions", "greeted_and_asked", "visits")
+    return metrics.groupBy("store_id").agg(
+        *(F.sum(c).alias(c) for c in summed),
+        F.round(F.try_divide(F.sum("dwell_s_total"), F.sum("visits")), 1).alias("avg_dwell_s"),
+    )

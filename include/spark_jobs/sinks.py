@@ -1,4 +1,4 @@
-"""Idempotent Delta writes for foreachBatch: a replayed micro-batch changes nothing.
+"""Delta reads and idempotent writes for foreachBatch: a replayed micro-batch changes nothing.
 
 - ``merge_rows`` upserts on a key (MERGE), so writing the same rows twice is a no-op.
 - ``append_once`` appends with Delta's txnAppId/txnVersion, so Delta skips a batch id it has seen.
@@ -8,6 +8,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from delta.exceptions import DeltaConcurrentModificationException
@@ -15,6 +18,9 @@ from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
+
+from include.settings import Settings
+from include.spark_jobs.tables import ALL_TABLES
 
 
 def ensure_table(spark: SparkSession, path: Path, schema: StructType) -> DeltaTable:
@@ -71,3 +77,27 @@ def replace_all(df: DataFrame, path: Path) -> None:
 
 def read_table(spark: SparkSession, path: Path) -> DataFrame:
     return spark.read.format("delta").load(str(path))
+
+
+def read_between(spark: SparkSession, path: Path, first: datetime, last: datetime) -> DataFrame:
+    """The table's rows with first <= ts <= last: Delta skips the files outside by their statistics."""
+    return read_table(spark, path).where(F.col("ts").between(F.lit(first), F.lit(last)))
+
+
+def table_counts(spark: SparkSession, settings: Settings, prefix: str = "") -> dict[str, int]:
+    """Rows in every lakehouse table that exists (whose name starts with ``prefix``)."""
+    return {
+        table: read_table(spark, settings.table_path(table)).count()
+        for table in ALL_TABLES
+        if table.startswith(prefix) and (settings.table_path(table) / "_delta_log").exists()
+    }
+
+
+@contextmanager
+def cached(frame: DataFrame) -> Iterator[DataFrame]:
+    """``frame`` persisted while a batch's writes read it (several times: one scan of the source)."""
+    frame.persist()
+    try:
+        yield frame
+    finally:
+        frame.unpersist()

@@ -12,6 +12,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from include.errors import SettingsError
+
 
 def read_landing_files(spark: SparkSession, landing_dir: Path, hubs: Sequence[str], max_files: int = 100) -> DataFrame:
     """JSON lines written by the edge file transport into ``landing_dir/<hub>/``, one line a row, every
@@ -38,6 +40,11 @@ def read_landing_files(spark: SparkSession, landing_dir: Path, hubs: Sequence[st
     )
 
 
+def read_table_stream(spark: SparkSession, path: Path) -> DataFrame:
+    """A Delta table's new rows as a stream (the layer jobs chain through the tables this way)."""
+    return spark.readStream.format("delta").load(str(path))
+
+
 def eventhubs_kafka_options(connection_string: str, *, databricks: bool) -> tuple[str, dict[str, str]]:
     """(bootstrap servers, kafka.* options) for the Kafka endpoint of an Event Hubs namespace.
 
@@ -47,8 +54,9 @@ def eventhubs_kafka_options(connection_string: str, *, databricks: bool) -> tupl
     fields = dict(part.split("=", 1) for part in connection_string.strip().rstrip(";").split(";") if "=" in part)
     endpoint = fields.get("Endpoint", "")
     if not endpoint.startswith("sb://"):
-        raise ValueError(
-            "an Event Hubs connection string starts with Endpoint=sb://<namespace>.servicebus.windows.net/"
+        raise SettingsError(
+            "SCOUT_EVENTHUBS_CONNECTION_STRING is not an Event Hubs connection string: it starts with"
+            " Endpoint=sb://<namespace>.servicebus.windows.net/ (copy it from the namespace's access policy)"
         )
     host = endpoint.removeprefix("sb://").rstrip("/")
     module = "org.apache.kafka.common.security.plain.PlainLoginModule"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from airflow.sdk.exceptions import ParamValidationError
 
-from include.local import prepare_airflow
+from include.local.airflow import prepare_airflow
 from include.retail_db import migrate
 from include.settings import DAGS_DIR
 

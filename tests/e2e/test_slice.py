@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from include import synthetic
-from include.export import MART
-from include.local import prepare_airflow, run_dag
-from include.pipeline import lakehouse_counts
+from include.dashboard.export import MART
+from include.local import synthetic
+from include.local.airflow import prepare_airflow, run_dag
+from include.spark_jobs.sinks import table_counts as lakehouse_counts
 from tests.expected import table_counts
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def expected() -> dict:
 def first_run(settings, spark):
     prepare_airflow(settings)
     run_dag("scout_slice")
-    return lakehouse_counts(settings, spark), json.loads((settings.export_dir / f"{MART}.json").read_text())
+    return lakehouse_counts(spark, settings), json.loads((settings.export_dir / f"{MART}.json").read_text())
 
 
 def test_every_table_holds_exactly_what_the_input_implies(first_run, expected):
@@ -54,6 +54,6 @@ def test_a_second_run_changes_nothing(first_run, settings, spark):
     counts, document = first_run
     run_dag("scout_slice")
     again = json.loads((settings.export_dir / f"{MART}.json").read_text())
-    assert lakehouse_counts(settings, spark) == counts
+    assert lakehouse_counts(spark, settings) == counts
     assert again["stores"] == document["stores"]
     assert again["generated_at"] >= document["generated_at"]

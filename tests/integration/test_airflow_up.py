@@ -15,7 +15,7 @@ import httpx
 import psutil
 import pytest
 
-from include import synthetic
+from include.local import synthetic
 from include.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import time
 import pytest
 from deltalake import DeltaTable
 
-from include import synthetic
+from include.local import synthetic
 from include.settings import Settings
 from tests.expected import table_counts
 from tests.processes import start_medallion

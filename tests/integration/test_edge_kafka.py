@@ -18,18 +18,18 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer
 
-from include import kafka_local
 from scout_edge.contract import HUBS, parse_event
 from scout_edge.simulator import Fleet, FleetSpec
 from scout_edge.transports import KafkaTransport
 from tests.kafka import _free_ports
+from tools import kafka_broker
 
 pytestmark = pytest.mark.kafka
 
 
 def prefixed_topics(broker) -> str:
     prefix = f"t{uuid.uuid4().hex[:8]}."
-    kafka_local.create_topics(broker.bootstrap, [prefix + hub for hub in HUBS])
+    kafka_broker.create_topics(broker.bootstrap, [prefix + hub for hub in HUBS])
     return prefix
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from include import synthetic
+from include.local import synthetic
 from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.tables import ALL_TABLES, GOLD_DQ_METRICS

@@ -9,8 +9,11 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from include.spark_jobs import gold, interactions, schemas, silver, silver_derived, sinks
-from include.spark_jobs.schemas import BRONZE_SCHEMA
+from include.spark_jobs import gold, silver, sinks
+from include.spark_jobs.rules import interactions, schemas
+from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
+from include.spark_jobs.silver import derived as silver_derived
+from include.spark_jobs.silver import specs
 from include.spark_jobs.tables import SILVER_MULTIMODAL_ALIGNED, SILVER_TRANSCRIPTS, SILVER_VISUAL_DETECTIONS
 from scout_edge.contract import Transcript
 
@@ -111,7 +114,7 @@ def test_payloads_parse_by_their_schema_version(spark, monkeypatch):
     )
 
     def upgrade(old):
-        fields = [f.name for f in schemas.event_schema(Transcript).fields] + [silver.CORRUPT]
+        fields = [f.name for f in schemas.event_schema(Transcript).fields] + [specs.CORRUPT]
         return F.struct(*[(old["utterance"] if n == "text" else old[n]).alias(n) for n in fields])
 
     monkeypatch.setitem(schemas.UPGRADES, ("transcript", 0), (v0, upgrade))
@@ -123,10 +126,10 @@ def test_payloads_parse_by_their_schema_version(spark, monkeypatch):
         json.dumps({**base, "event_id": "future", "schema_version": 2, "text": "hey"}),
     ]
     bronze = spark.createDataFrame([(p, Transcript.hub, "f", None, None, T0) for p in payloads], BRONZE_SCHEMA)
-    table = silver.SilverTable("t", Transcript, silver.contract_expectations(Transcript), ["event_id", "text"])
+    table = silver.SilverTable("t", Transcript, specs.contract_expectations(Transcript), ["event_id", "text"])
     rows = {r.event_id: r for r in silver.parse(bronze, Transcript).collect()}
     assert (rows["old"].text, rows["new"].text, rows["future"].text) == ("hello there", "hi there", "hey")
-    from include.spark_jobs.expectations import apply_expectations
+    from include.spark_jobs.rules.expectations import apply_expectations
 
     outcome = apply_expectations(silver.parse(bronze, Transcript), table.expectations)
     assert sorted(r.event_id for r in outcome.valid.collect()) == ["new", "old"]

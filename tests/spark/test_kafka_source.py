@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 from confluent_kafka import Producer
 
-from include import synthetic
-from include.pipeline import lakehouse_counts
-from include.spark_jobs import bronze, gold, silver
-from include.spark_jobs.cli import Trigger
+from include.local import synthetic
+from include.spark_jobs import jobs
+from include.spark_jobs.sinks import table_counts as lakehouse_counts
+from include.spark_jobs.trigger import Trigger
 from scout_edge.contract import Heartbeat, Transcript
 from tests.expected import table_counts
 
@@ -33,21 +33,21 @@ def test_bronze_silver_gold_from_kafka_exactly_once(spark, lake, kafka_broker):
     publish(kafka_broker.bootstrap, day)
     settings = dataclasses.replace(lake, source="kafka", kafka_bootstrap=kafka_broker.bootstrap)
 
-    bronze.run(spark, settings, Trigger())
-    bronze.run(spark, settings, Trigger())  # nothing new on the topics: nothing new in bronze
+    jobs.run("bronze", spark, settings, Trigger())
+    jobs.run("bronze", spark, settings, Trigger())  # nothing new on the topics: nothing new in bronze
     stt = spark.read.format("delta").load(str(settings.table_path("bronze_stt_raw")))
     positions = stt.select("kafka_partition", "kafka_offset").distinct().count()
     assert stt.where("kafka_offset is null or kafka_partition is null or source_file is not null").count() == 0
     assert positions == stt.count() == expected["bronze_lines"][Transcript.hub]
     assert {r.hub for r in stt.select("hub").distinct().collect()} == {Transcript.hub}
 
-    silver.run(spark, settings, Trigger())
-    gold.run(spark, settings, Trigger())
-    assert lakehouse_counts(settings, spark) == table_counts(expected)
+    jobs.run("silver", spark, settings, Trigger())
+    jobs.run("gold", spark, settings, Trigger())
+    assert lakehouse_counts(spark, settings) == table_counts(expected)
 
     late = synthetic.SyntheticDay(events=[e for e in day.events if isinstance(e, Heartbeat)][:5])
     publish(kafka_broker.bootstrap, late)  # the same heartbeats again: bronze keeps them (it is the replay log)
-    bronze.run(spark, settings, Trigger())
-    assert lakehouse_counts(settings, spark, prefix="bronze_device")["bronze_device_heartbeat"] == (
+    jobs.run("bronze", spark, settings, Trigger())
+    assert lakehouse_counts(spark, settings, prefix="bronze_device")["bronze_device_heartbeat"] == (
         expected["bronze_lines"][Heartbeat.hub] + 5
     )

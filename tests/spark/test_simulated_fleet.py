@@ -14,11 +14,10 @@ from datetime import datetime
 import pytest
 from pyspark.sql import functions as F
 
-from include import synthetic
-from include.pipeline import lakehouse_counts
-from include.spark_jobs import bronze, gold, silver
-from include.spark_jobs.cli import Trigger
+from include.local import synthetic
+from include.spark_jobs import jobs, silver, sinks
 from include.spark_jobs.tables import GOLD_DQ_METRICS
+from include.spark_jobs.trigger import Trigger
 from scout_edge.contract import ContractError, parse_event
 from scout_edge.simulator import Fleet, FleetSpec
 from scout_edge.transports import FileTransport
@@ -50,8 +49,8 @@ def as_day(records) -> tuple[synthetic.SyntheticDay, set[str]]:
 
 
 def run_medallion(spark, settings) -> None:
-    for layer in (bronze, silver, gold):
-        layer.run(spark, settings, Trigger())
+    for layer in jobs.LAYERS:
+        jobs.run(layer.name, spark, settings, Trigger())
 
 
 def test_simulated_fleet_with_faults_lands_exactly(spark, lake):
@@ -87,7 +86,7 @@ def test_simulated_fleet_with_faults_lands_exactly(spark, lake):
         expected[table.name] = sum(isinstance(e, table.event) for e in day.events)
         expected[table.quarantine] = len(day.bad_lines[table.event.hub])
     expected["silver_annotated_events"] += summary["fused_sessions"]
-    actual = lakehouse_counts(lake, spark)
+    actual = sinks.table_counts(spark, lake)
     expected.pop(GOLD_DQ_METRICS)  # one row per rule per micro-batch: checked by totals below
     assert {t: actual[t] for t in expected} == expected
 

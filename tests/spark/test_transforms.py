@@ -10,9 +10,11 @@ from pyspark.sql import Row
 from pyspark.sql import types as T
 
 from include.errors import ExpectationFailed
-from include.spark_jobs import gold, sentiment, silver, sinks
-from include.spark_jobs.expectations import Expectation, apply_expectations
-from include.spark_jobs.schemas import BRONZE_SCHEMA, event_schema
+from include.spark_jobs import gold, silver, sinks
+from include.spark_jobs.rules import sentiment
+from include.spark_jobs.rules.expectations import Expectation, apply_expectations
+from include.spark_jobs.rules.schemas import BRONZE_SCHEMA, event_schema
+from include.spark_jobs.silver import specs
 from scout_edge.contract import EVENT_TYPES, Heartbeat, Transcript, VisualDetection
 
 pytestmark = pytest.mark.spark
@@ -77,7 +79,7 @@ def test_parse_reads_a_device_event_back_exactly(spark):
     assert row["event_id"] == "e-1"
     assert row["ts"] == datetime(2026, 11, 2, 9, 15, 0, 250000)
     assert row["audio_url"] == "file:///clips/e-1.wav"
-    assert row[silver.CORRUPT] is None
+    assert row[specs.CORRUPT] is None
 
 
 def test_silver_quarantines_bad_rows_with_reasons_and_keeps_warnings(spark):
@@ -191,7 +193,7 @@ def test_wrong_types_and_oversized_payloads_are_quarantined_with_their_reason(sp
     payloads = [
         transcript("ok"),
         transcript("typed", word_count="six"),  # a string where the contract says integer
-        transcript("big", text="x" * (silver.MAX_PAYLOAD_BYTES + 1)),
+        transcript("big", text="x" * (specs.MAX_PAYLOAD_BYTES + 1)),
     ]
     outcome = apply_expectations(silver.parse(bronze(spark, payloads), Transcript), silver.TRANSCRIPTS.expectations)
     assert [r.event_id for r in outcome.valid.collect()] == ["ok"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from include.settings import DBT_PROJECT_DIR
-from include.spark_session import DELTA_CONF, LOCAL_CONF
+from include.spark_jobs.session import DELTA_CONF, LOCAL_CONF
 
 
 def local_params():

@@ -28,12 +28,15 @@ def test_every_project_path_the_dockerfile_uses_exists():
     assert {"./edge", "dbt-requirements.txt", "include/jars/pom.xml", "include/dbt_project"} <= paths
     missing = [p for p in paths if not (PROJECT_ROOT / p).exists()]
     assert missing == []
-    assert (PROJECT_ROOT / "include" / "spark_session.py").exists()  # `python -m include.spark_session`
+    modules = re.findall(r"python -m (include\.[\w.]+)", DOCKERFILE)  # ours, not e.g. venv
+    assert "include.spark_jobs.session" in modules
+    assert [m for m in modules if not (PROJECT_ROOT / f"{m.replace('.', '/')}.py").exists()] == []
 
 
 def test_the_build_context_leaves_local_state_out():
     ignored = {line.strip() for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()}
     assert {".venv", ".venv-dbt", ".scout", "include/dbt_project/target"} <= ignored
+    assert {"tools", "tests"} <= ignored  # developer tools and tests stay out of the image
 
 
 @pytest.mark.parametrize(
@@ -65,8 +68,11 @@ def test_dags_import_with_the_image_layout(tmp_path):
     """Copy the build context to an Astro-like AIRFLOW_HOME, run the Dockerfile's dbt parse, parse dags/."""
     home = tmp_path / "usr" / "local" / "airflow"
     tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    ignored = [line.strip() for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()]
+    ignored = [pattern for pattern in ignored if pattern and not pattern.startswith("#")]
     for name in tracked.stdout.splitlines():
-        if (PROJECT_ROOT / name).is_file():
+        in_context = not any(name == pattern or name.startswith(f"{pattern}/") for pattern in ignored)
+        if in_context and (PROJECT_ROOT / name).is_file():
             (home / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(PROJECT_ROOT / name, home / name)
     parse = re.search(r"dbt_venv/bin/dbt (parse[^\n]*\\\n[^\n]*)", DOCKERFILE)[1].replace("\\\n", " ").split()
@@ -83,7 +89,8 @@ def test_dags_import_with_the_image_layout(tmp_path):
         "SCOUT_HOME": str(home / ".scout"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
     }
-    probe = home / "tests" / "dags" / "parse_probe.py"
+    assert not (home / "tools").exists() and not (home / "tests").exists()  # the DAGs parse without them
+    probe = PROJECT_ROOT / "tests" / "dags" / "parse_probe.py"
     result = subprocess.run(
         [sys.executable, str(probe), str(home / "dags")],
         cwd=tmp_path,

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from include import export
+from include.dashboard import export
 
 
 def rows():

@@ -6,7 +6,9 @@ import pytest
 
 from include.errors import SettingsError
 from include.settings import Settings
-from include.spark_jobs.cli import check_lake_owner, parse_args
+from include.spark_jobs import jobs
+from include.spark_jobs.cli import JOB_NAMES, parse_args
+from include.spark_jobs.jobs import check_lake_owner
 
 
 def test_a_lake_built_by_the_layer_jobs_refuses_the_medallion_and_back(tmp_path):
@@ -28,6 +30,19 @@ def test_a_lake_built_by_the_layer_jobs_refuses_the_medallion_and_back(tmp_path)
 
 def test_the_command_line_rejects_a_batch_bound_below_one(capsys):
     with pytest.raises(SystemExit) as exit_:
-        parse_args("medallion", ["--max-files-per-trigger", "0"])
+        parse_args(["medallion", "--max-files-per-trigger", "0"])
     assert exit_.value.code == 2
     assert "--max-files-per-trigger must be at least 1" in capsys.readouterr().err
+
+
+def test_the_command_line_names_every_job_and_only_those():
+    # cli.py lists the names without importing pyspark (a wrong argument fails before a JVM starts)
+    assert tuple(jobs.JOBS) == JOB_NAMES
+
+
+def test_an_unknown_job_or_trigger_is_one_line_and_exit_2(capsys):
+    for argv in (["platinum"], ["medallion", "--trigger", "sometimes"]):
+        with pytest.raises(SystemExit) as exit_:
+            parse_args(argv)
+        assert exit_.value.code == 2
+        assert "invalid choice" in capsys.readouterr().err.splitlines()[-1]

@@ -6,8 +6,9 @@ import os
 import subprocess
 import sys
 
-from include import local
 from include.errors import PipelineStepFailed
+from include.local import cli
+from include.local.airflow import pools
 from include.settings import PROJECT_ROOT
 
 FAILING_DAG = """
@@ -36,9 +37,9 @@ def test_a_failed_task_is_named(tmp_path):
     dags.mkdir()
     (dags / "breaks.py").write_text(FAILING_DAG)
     script = (
-        "import sys; from pathlib import Path; from include import local; from include.settings import load_settings\n"
-        f"local.prepare_airflow(load_settings(), Path({str(dags)!r}))\n"
-        f"local.run_dag('breaks', Path({str(dags)!r}))\n"
+        "from pathlib import Path; from include.local import airflow; from include.settings import load_settings\n"
+        f"airflow.prepare_airflow(load_settings(), Path({str(dags)!r}))\n"
+        f"airflow.run_dag('breaks', Path({str(dags)!r}))\n"
     )
     env = {**os.environ, "SCOUT_HOME": str(tmp_path / "home")}
     env.pop("AIRFLOW_HOME")
@@ -52,7 +53,14 @@ def test_the_command_exits_non_zero_with_the_error(monkeypatch, capsys):
     def fail():
         raise PipelineStepFailed("DAG scout_slice ended failed; tasks not successful: silver")
 
-    monkeypatch.setitem(local.COMMANDS, "demo", fail)
-    assert local.main(["demo"]) == 1
+    monkeypatch.setitem(cli.COMMANDS, "demo", fail)
+    assert cli.main(["demo"]) == 1
     assert capsys.readouterr().err == "FAILED: DAG scout_slice ended failed; tasks not successful: silver\n"
-    assert local.main(["nope"]) == 2
+    assert cli.main(["nope"]) == 2
+
+
+def test_the_dbt_pool_cosmos_uses_is_the_one_airflow_settings_defines():
+    from include.orchestration.dbt import DBT_POOL, operator_args
+
+    assert operator_args()["pool"] == DBT_POOL
+    assert pools()[DBT_POOL][0] == 1  # one dbt-spark session at a time (embedded Derby metastore)

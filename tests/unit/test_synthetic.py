@@ -4,7 +4,8 @@ import hashlib
 import json
 from collections import Counter
 
-from include import synthetic
+from include.catalog import STORES
+from include.local import synthetic
 from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection
 
 
@@ -19,7 +20,7 @@ def test_two_stores_with_two_devices_each_send_all_three_kinds_and_advisors_give
     kinds = Counter((e.store_id, type(e).__name__) for e in day.events)
     devices = {(e.store_id, e.device_id) for e in day.events if not isinstance(e, InsightFeedback)}
     assert len(devices) == 4
-    for store in synthetic.STORES:
+    for store in STORES:
         assert kinds[(store, "Transcript")] > 0
         assert kinds[(store, "VisualDetection")] == 2 * 6 * 2  # a customer appears, later the zone empties
         assert kinds[(store, "Heartbeat")] == 2 * 20  # every 30 minutes from 08:00 to 17:30

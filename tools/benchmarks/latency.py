@@ -1,6 +1,6 @@
 """End-to-end latency in continuous mode: an event produced to Kafka -> its row visible in gold.
 
-    python -m include.latency_bench --rate 1000 --seconds 60      # or: make bench-latency
+    python -m tools.benchmarks.latency --rate 1000 --seconds 60      # or: make bench-latency
 
 Starts a local Kafka broker and the whole medallion in continuous mode (its own process, as in
 production), waits until it runs, then the edge fleet simulator produces a steady ``--rate`` events per
@@ -30,10 +30,10 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from include import kafka_local
 from include.settings import PROJECT_ROOT, Settings, load_settings
 from include.spark_jobs.tables import BRONZE_TABLES, GOLD_STORE_INTERACTION_METRICS
 from scout_edge.contract import Transcript
+from tools import kafka_broker
 
 ALL = "*"  # --job bronze: bronze rows carry no store, so transcripts are counted over the whole fleet
 
@@ -135,7 +135,7 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m include.latency_bench")
+    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.latency")
     parser.add_argument("--rate", type=float, default=1000.0, help="events per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to produce")
     parser.add_argument("--interval", default="1 second", help="the medallion's processing-time trigger")
@@ -151,11 +151,11 @@ def main() -> None:
     (scratch / "kafka").mkdir()
     (scratch / "kafka" / "libs").symlink_to((base.home / "kafka" / "libs").resolve(), target_is_directory=True)
     settings = Settings(home=scratch)
-    broker = kafka_local.start(settings, scratch / "kafka-data", port=_free_port(), controller_port=_free_port())
+    broker = kafka_broker.start(settings, scratch / "kafka-data", port=_free_port(), controller_port=_free_port())
     env = {**os.environ, "SCOUT_HOME": str(scratch), "SCOUT_SOURCE": "kafka", "SCOUT_KAFKA_BOOTSTRAP": broker.bootstrap}
     job_log = scratch / f"{args.job}.log"
     job = subprocess.Popen(
-        [sys.executable, "-m", f"include.spark_jobs.{args.job}", "--trigger", "continuous",
+        [sys.executable, "-m", "include.spark_jobs", args.job, "--trigger", "continuous",
          "--interval", args.interval],
         cwd=PROJECT_ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=job_log.open("w"),
     )  # fmt: skip
@@ -194,7 +194,7 @@ def main() -> None:
     finally:
         os.killpg(job.pid, signal.SIGTERM)
         job.wait(timeout=60)
-        kafka_local.stop(scratch / "kafka-data")
+        kafka_broker.stop(scratch / "kafka-data")
         log = job_log.read_text(errors="replace").splitlines()
         if batches := [line.split(": ", 1)[1] for line in log if "medallion batch" in line]:
             print("the medallion's micro-batches:", *batches[-8:], sep="\n  ")

@@ -1,18 +1,17 @@
 """Dashboard export: the store_daily_metrics mart as the JSON the Retail Advisor dashboard reads.
 
-The file is written atomically (temp file in the same folder, fsync, rename), so a reader sees the old
-export or the new one, never half of one.
+The file is published atomically (include/atomic.py), so a reader sees the old export or the new one,
+never half of one.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from include.atomic import write_atomic
 from include.settings import MARTS_SCHEMA, Settings
 
 if TYPE_CHECKING:
@@ -44,19 +43,7 @@ def build_dashboard(rows: list[dict[str, Any]], generated_at: datetime) -> dict[
 
 
 def write_json_atomic(path: Path, document: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2, sort_keys=False)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, json.dumps(document, indent=2) + "\n")
 
 
 def mart_path(settings: Settings) -> Path:
@@ -65,7 +52,9 @@ def mart_path(settings: Settings) -> Path:
 
 
 def read_mart(settings: Settings, spark: SparkSession) -> list[dict[str, Any]]:
-    return [r.asDict() for r in spark.read.format("delta").load(str(mart_path(settings))).collect()]
+    from include.spark_jobs.sinks import read_table
+
+    return [r.asDict() for r in read_table(spark, mart_path(settings)).collect()]
 
 
 def export_dashboard(settings: Settings, rows: list[dict[str, Any]]) -> Path:

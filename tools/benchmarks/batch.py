@@ -1,6 +1,6 @@
 """What one micro-batch of the medallion costs, by its size: the least latency continuous mode can have.
 
-    python -m include.batch_bench --events 1000 --batches 10      # or: make bench-batch EVENTS=1000
+    python -m tools.benchmarks.batch --events 1000 --batches 10      # or: make bench-batch EVENTS=1000
 
 Hands consecutive slices of the latency bench's fleet (1,000 devices in 500 stores, events stamped now)
 to the medallion's batch function directly, as the streaming query would, with no source or trigger in
@@ -22,15 +22,15 @@ from itertools import islice
 from pathlib import Path
 
 from include.settings import Settings, load_settings
-from include.spark_jobs import medallion
-from include.spark_jobs.schemas import BRONZE_SCHEMA
-from include.spark_session import get_spark
+from include.spark_jobs import jobs, medallion
+from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
+from include.spark_jobs.session import get_spark
 
 WARM_UP = 2  # batches left out of the mean
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m include.batch_bench")
+    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.batch")
     parser.add_argument("--events", type=int, default=1000, help="events per micro-batch")
     parser.add_argument("--batches", type=int, default=10, help="micro-batches to run (the first two warm up)")
     args = parser.parse_args()
@@ -60,10 +60,10 @@ def main() -> None:
             batch = spark.createDataFrame(rows, BRONZE_SCHEMA)
             jobs_before = set(tracker.getJobIdsForGroup(None))
             started = time.perf_counter()
-            medallion.process(settings, batch, batch_id)
+            jobs.process(jobs.MEDALLION, settings, batch, batch_id)
             times.append(time.perf_counter() - started)
-            jobs = len(set(tracker.getJobIdsForGroup(None)) - jobs_before)
-            print(f"batch {batch_id}: {len(rows):,} events in {times[-1]:.1f} s ({jobs} Spark jobs)", flush=True)
+            spark_jobs = len(set(tracker.getJobIdsForGroup(None)) - jobs_before)
+            print(f"batch {batch_id}: {len(rows):,} events in {times[-1]:.1f} s ({spark_jobs} Spark jobs)", flush=True)
         steady = times[WARM_UP:]
         print(f"\n{args.events:,}-event micro-batch on {spark.sparkContext.defaultParallelism} cores: "
               f"mean {sum(steady) / len(steady):.1f} s, min {min(steady):.1f} s, max {max(steady):.1f} s "

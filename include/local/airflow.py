@@ -1,7 +1,5 @@
-"""Local entry points behind `make demo` and `make up` (the embedded default: Airflow on SQLite).
-
-    python -m include.local demo   # run the slice DAG once with dag.test(), print a summary
-    python -m include.local up     # Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080
+"""Airflow on the embedded default (SQLite under SCOUT_HOME): its environment, its database and pools,
+running one DAG with dag.test(), and `make up`'s components.
 
 The Airflow environment variables must be set before Airflow is imported, so this module imports it
 late, inside the functions.
@@ -16,15 +14,37 @@ import sys
 import time
 from pathlib import Path
 
-from include.errors import PipelineStepFailed, ScoutError
-from include.settings import DAGS_DIR, Settings, airflow_local_env, load_settings
+from include.errors import PipelineStepFailed
+from include.settings import DAGS_DIR, PROJECT_ROOT, Settings, load_settings
 
-SLICE_DAG_ID = "scout_slice"
-POOLS = {"dbt_local": (1, "dbt-spark session: one dbt at a time (embedded Derby metastore)")}
+# The pools (and local connections) `astro dev start` creates; prepare_airflow creates the same pools.
+AIRFLOW_SETTINGS = PROJECT_ROOT / "airflow_settings.yaml"
 
 
-def _say(message: str) -> None:
-    print(f"  {message}", flush=True)
+def airflow_local_env(settings: Settings) -> dict[str, str]:
+    """Environment for Airflow on the embedded default: SQLite under SCOUT_HOME, this project's DAGs."""
+    return {
+        "AIRFLOW_HOME": str(settings.airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": os.environ.get("AIRFLOW__API__PORT", "8080"),
+        # Cosmos reports usage over the network by default; nothing here may phone out.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home / "cosmos-cache"),
+        "SCOUT_HOME": str(settings.home),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+
+
+def pools(path: Path = AIRFLOW_SETTINGS) -> dict[str, tuple[int, str]]:
+    """name -> (slots, description) of the pools in airflow_settings.yaml."""
+    import yaml
+
+    listed = yaml.safe_load(path.read_text())["airflow"].get("pools") or []
+    return {p["pool_name"]: (int(p["pool_slot"]), p.get("pool_description", "")) for p in listed}
 
 
 def prepare_airflow(settings: Settings, dags_folder: Path = DAGS_DIR) -> None:
@@ -40,7 +60,7 @@ def prepare_airflow(settings: Settings, dags_folder: Path = DAGS_DIR) -> None:
         raise PipelineStepFailed(f"`airflow db migrate` failed:\n{result.stderr[-2000:]}")
     from airflow.models.pool import Pool
 
-    for name, (slots, description) in POOLS.items():
+    for name, (slots, description) in pools().items():
         Pool.create_or_update_pool(name, slots=slots, description=description, include_deferred=False)
 
 
@@ -53,66 +73,14 @@ def run_dag(dag_id: str, dags_folder: Path = DAGS_DIR):
     if bag.import_errors:
         raise PipelineStepFailed(f"DAG import errors: {bag.import_errors}")
     dag = bag.get_dag(dag_id)
+    # Airflow 3.3.2: dag.test() of a DAG with a deadline crashes after a successful run ('dict' object has
+    # no attribute 'hex', apache/airflow#73428); deadlines need a scheduler and triggerer anyway.
+    dag.deadline = None
     run = dag.test()
     if run.state != DagRunState.SUCCESS:
         failed = [ti.task_id for ti in run.get_task_instances() if ti.state != TaskInstanceState.SUCCESS]
         raise PipelineStepFailed(f"DAG {dag_id} ended {run.state}; tasks not successful: {', '.join(failed)}")
     return run
-
-
-def summary(settings: Settings) -> str:
-    import json
-
-    from include import export
-    from include.pipeline import lakehouse_counts
-    from include.spark_session import get_spark
-
-    spark = get_spark(settings, "scout-summary")
-    counts = lakehouse_counts(settings, spark)
-    path = settings.export_dir / f"{export.MART}.json"
-    document = json.loads(path.read_text())
-    lines = ["rows per table:"]
-    width = max(map(len, counts)) + 2
-    lines += [f"  {table:<{width}}{n:>6}" for table, n in counts.items()]
-    lines += _interaction_lines(settings, spark)
-    lines.append(f"dashboard export: {path}")
-    for store in document["stores"]:
-        for day in store["days"]:
-            lines.append(
-                f"  {store['store_id']} {day['date']}: {day['interactions']} interactions,"
-                f" {day['transcripts']} transcripts, avg confidence {day['avg_confidence']}"
-            )
-    return "\n".join(lines)
-
-
-def _interaction_lines(settings: Settings, spark) -> list[str]:
-    from pyspark.sql import functions as F
-
-    from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS
-
-    gold = spark.read.format("delta").load(str(settings.table_path(GOLD_STORE_INTERACTION_METRICS)))
-    per_store = gold.groupBy("store_id").agg(
-        *(F.sum(c).alias(c) for c in ("greetings", "questions", "brand_mentions", "greeted_and_asked", "visits")),
-        F.round(F.try_divide(F.sum("dwell_s_total"), F.sum("visits")), 1).alias("avg_dwell_s"),  # none: null
-    )
-    lines = ["gold_store_interaction_metrics per store:"]
-    for r in per_store.orderBy("store_id").collect():
-        lines.append(
-            f"  {r.store_id}: {r.greetings} greetings, {r.questions} questions, {r.brand_mentions} brand mentions,"
-            f" {r.greeted_and_asked} greeted + asked, {r.visits} visits (avg dwell {r.avg_dwell_s} s)"
-        )
-    return lines
-
-
-def demo() -> None:
-    settings = load_settings()
-    started = time.monotonic()
-    _say("preparing Airflow (SQLite under SCOUT_HOME/airflow)")
-    prepare_airflow(settings)
-    _say(f"running DAG {SLICE_DAG_ID}: generate_events -> bronze -> silver -> gold -> dbt_marts -> export")
-    run_dag(SLICE_DAG_ID)
-    print(summary(settings))
-    print(f"slice finished in {time.monotonic() - started:.0f} s")
 
 
 # `airflow standalone` would be simpler, but its scheduler and triggerer start log servers bound to every
@@ -159,22 +127,3 @@ def up() -> None:
             p.terminate()
         for p in processes.values():
             p.wait(timeout=30)
-
-
-COMMANDS = {"demo": demo, "up": up}
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in COMMANDS:
-        print(f"usage: python -m include.local {{{'|'.join(COMMANDS)}}}", file=sys.stderr)
-        return 2
-    try:
-        COMMANDS[argv[0]]()
-    except ScoutError as error:
-        print(f"FAILED: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

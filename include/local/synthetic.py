@@ -11,7 +11,6 @@ compare the lakehouse, the marts and the dashboard export against it.
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections import defaultdict
@@ -19,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from include.catalog import brand_mentioned
+from include.atomic import write_atomic
+from include.catalog import STORES, brand_mentioned, device_ids
 from scout_edge.contract import (
     AnnotatedEvent,
     Event,
@@ -31,8 +31,6 @@ from scout_edge.contract import (
 )
 from scout_edge.fusion import is_greeting, is_question
 
-STORES = ("store-001", "store-002")
-DEVICES_PER_STORE = 2
 DAY = datetime(2026, 11, 2, tzinfo=UTC)
 OPEN_HOUR, CLOSE_HOUR = 9, 18
 PHRASES = (
@@ -203,8 +201,7 @@ def generate(seed: int = 7, sessions_per_device: int = 6) -> SyntheticDay:
     rng = random.Random(seed)
     day = SyntheticDay()
     for store in STORES:
-        for n in range(1, DEVICES_PER_STORE + 1):
-            device = f"{store}-pi-{n:02d}"
+        for device in device_ids(store):
             day.events += _device_sessions(rng, store, device, sessions_per_device)
             day.events += _heartbeats(rng, store, device)
     feedback_rng = random.Random(seed + 1)  # its own stream: the devices' events stay as they were
@@ -215,20 +212,6 @@ def generate(seed: int = 7, sessions_per_device: int = 6) -> SyntheticDay:
     no_store = replace(first_transcript, event_id=_uuid(rng), store_id=None)  # type: ignore[arg-type]
     day.bad_lines[Transcript.hub] = ['{"event_type": "transcript", "event_id": ', no_store.to_json()]
     return day
-
-
-def _write_atomic(path: Path, lines: list[str]) -> bool:
-    """Write a landing file once: temp name (ignored by Spark's file source), fsync, rename into place."""
-    if path.exists():
-        return False  # deterministic content: the file from an earlier run is identical
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        out.write("\n".join(lines) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-    return True
 
 
 def write_landing(day: SyntheticDay, landing_dir: Path) -> dict[str, int]:
@@ -244,7 +227,8 @@ def write_landing(day: SyntheticDay, landing_dir: Path) -> dict[str, int]:
         files[landing_dir / hub / f"faults-{stamp}.jsonl"] += lines
     written: dict[str, int] = defaultdict(int)
     for path, lines in sorted(files.items()):
-        if _write_atomic(path, lines):
+        if not path.exists():  # deterministic content: a file from an earlier run is identical
+            write_atomic(path, "\n".join(lines) + "\n")
             written[path.parent.name] += 1
     return dict(written)
 

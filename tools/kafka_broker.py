@@ -1,8 +1,8 @@
 """A single-node Apache Kafka broker (KRaft mode) on 127.0.0.1, from the jars in SCOUT_HOME/kafka/libs.
 
-    python -m include.kafka_local start     # format storage once, start, create the hubs' topics
-    python -m include.kafka_local stop
-    python -m include.kafka_local status
+    python -m tools.kafka_broker start     # format storage once, start, create the hubs' topics
+    python -m tools.kafka_broker stop
+    python -m tools.kafka_broker status
 
 `make kafka` / `make kafka-stop` call these; tests start their own broker on free ports (tests/kafka.py).
 Production reads the same topics from the Event Hubs Kafka endpoint instead (include/spark_jobs/sources.py).
@@ -21,15 +21,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from include.errors import EnvironmentNotReady, ScoutError
+from include.errors import BrokerFailed, EnvironmentNotReady, ScoutError
 from include.settings import Settings, load_settings
 from scout_edge.contract import HUBS
 
 PARTITIONS = 2
-
-
-class BrokerFailed(ScoutError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -171,7 +167,7 @@ def main(argv: list[str]) -> int:
         elif argv == ["status"]:
             print(f"listening on 127.0.0.1:{port}" if _listening(port) else "not running")
         else:
-            print("usage: python -m include.kafka_local {start|stop|status}", file=sys.stderr)
+            print("usage: python -m tools.kafka_broker {start|stop|status}", file=sys.stderr)
             return 2
     except ScoutError as error:
         print(f"FAILED: {error}", file=sys.stderr)

@@ -25,25 +25,26 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from include.settings import Settings
-from include.spark_jobs import concurrently, interactions, sinks
-from include.spark_jobs.silver import ANNOTATED_EVENTS
+from include.spark_jobs import concurrently, sinks
+from include.spark_jobs.rules import interactions
+from include.spark_jobs.silver.specs import ANNOTATED_EVENTS
 from include.spark_jobs.tables import (
     SILVER_ANNOTATED_EVENTS,
     SILVER_MULTIMODAL_ALIGNED,
     SILVER_TRANSCRIPTS,
     SILVER_VISUAL_DETECTIONS,
+    keys,
 )
 
 log = logging.getLogger(__name__)
 
 SESSION = ["device_id", "session_id"]
-ALIGNED_KEYS = ["transcript_event_id", "visual_event_id"]
+ALIGNED_KEYS = keys(SILVER_MULTIMODAL_ALIGNED)
 
 
 def _around(spark: SparkSession, settings: Settings, table: str, first, last, margin: timedelta) -> DataFrame:
     """The silver table's rows with first - margin <= ts <= last + margin."""
-    rows = sinks.read_table(spark, settings.table_path(table))
-    return rows.where((F.col("ts") >= F.lit(first - margin)) & (F.col("ts") <= F.lit(last + margin)))
+    return sinks.read_between(spark, settings.table_path(table), first - margin, last + margin)
 
 
 def write_fusion(settings: Settings, touched: DataFrame) -> DataFrame | None:

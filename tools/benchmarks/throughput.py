@@ -1,6 +1,6 @@
 """Throughput of the medallion against the engine's floor, on this machine.
 
-    python -m include.benchmarks --events 1000000      # or: make bench EVENTS=1000000
+    python -m tools.benchmarks.throughput --events 1000000      # or: make bench EVENTS=1000000
 
 Writes N events from the edge fleet simulator as JSON-lines files into a scratch home,
 then in one SparkSession times (1) the floor: the same files copied text -> Delta with no transformation,
@@ -23,12 +23,12 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from include.settings import Settings, load_settings
-from include.spark_jobs import medallion, silver
-from include.spark_jobs.cli import Trigger
-from include.spark_jobs.schemas import parse_payload
-from include.spark_jobs.silver import SILVER_TABLES
-from include.spark_jobs.tables import BRONZE_TABLES
-from include.spark_session import get_spark
+from include.spark_jobs import jobs, sinks
+from include.spark_jobs.rules.schemas import parse_payload
+from include.spark_jobs.session import get_spark
+from include.spark_jobs.silver.specs import CORRUPT, SILVER_TABLES
+from include.spark_jobs.tables import BRONZE_TABLES, SILVER_MULTIMODAL_ALIGNED
+from include.spark_jobs.trigger import Trigger
 
 LINES_PER_FILE = 20_000
 SECONDS_PER_DAY = 86_400
@@ -62,7 +62,7 @@ def parse_copy(spark: SparkSession, settings: Settings) -> None:
             continue
         event = next(t.event for t in SILVER_TABLES if t.event.hub == hub)
         lines = spark.read.text(files)
-        parsed = lines.select(parse_payload(F.col("value"), event, silver.CORRUPT).alias("e")).select("e.*")
+        parsed = lines.select(parse_payload(F.col("value"), event, CORRUPT).alias("e")).select("e.*")
         parsed.write.format("delta").save(str(settings.home / "parse-bound" / table))
 
 
@@ -77,7 +77,7 @@ def timed(label: str, action) -> float:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="  %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m include.benchmarks")
+    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.throughput")
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
     base = load_settings()
@@ -101,9 +101,9 @@ def main() -> None:
         parse_s = timed("silver's least work: events parsed by hub -> Delta", lambda: parse_copy(spark, settings))
         pipeline_s = timed(
             "medallion: bronze -> silver -> gold",
-            lambda: medallion.start(spark, settings, trigger).awaitTermination(),
+            lambda: jobs.run(jobs.MEDALLION.name, spark, settings, trigger),
         )
-        aligned = spark.read.format("delta").load(str(settings.table_path("silver_multimodal_aligned"))).count()
+        aligned = sinks.read_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED)).count()
         print(f"  (silver_multimodal_aligned: {aligned:,} speech x vision pairs)")
         print()
         print(f"events: {events:,} on {spark.sparkContext.defaultParallelism} cores")

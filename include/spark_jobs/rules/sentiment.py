@@ -14,11 +14,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from include.spark_jobs.interactions import brand_of
+from include.spark_jobs.rules.interactions import brand_of
+from include.spark_jobs.tables import GOLD_TRANSCRIPT_SENTIMENT, keys
 
 POSITIVE, NEGATIVE = 0.05, -0.05
 NO_BRAND = "(none)"
-KEYS = ["store_id", "brand", "day"]
+KEYS = keys(GOLD_TRANSCRIPT_SENTIMENT)  # what a row of the gold table is per
 SCORE = "sentiment"
 
 _analyzer = None

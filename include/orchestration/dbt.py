@@ -14,25 +14,33 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 from cosmos.profiles import DatabricksTokenProfileMapping
 
 from include.errors import EnvironmentNotReady
-from include.settings import DBT_PROJECT_DIR, MARTS_SCHEMA, Settings
+from include.settings import DBT_PROJECT_DIR, MARTS_SCHEMA, Engine, Settings
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PROFILE_NAME = "scout"
+# dbt-spark `method: session` keeps its metastore in an embedded Derby database: one dbt at a time. The
+# pool itself is defined once, in airflow_settings.yaml (read by `astro dev start` and by include.local).
+DBT_POOL = "dbt_local"
 
 
 def project_config(settings: Settings) -> ProjectConfig:
     if not MANIFEST.exists():
         raise EnvironmentNotReady(f"dbt manifest {MANIFEST} is missing; build it with `make install`")
-    return ProjectConfig(
+    config = ProjectConfig(
         dbt_project_path=DBT_PROJECT_DIR,
         manifest_path=MANIFEST,
         install_dbt_deps=False,  # the project has no packages
         env_vars={"SCOUT_HOME": str(settings.home), "SPARK_LOCAL_IP": "127.0.0.1"},
     )
+    # Cosmos wraps the manifest in an ObjectStoragePath; opening one makes Airflow discover every provider's
+    # filesystem and load the entry-point plugins (Azure, Databricks, Cosmos's own API app): about a second
+    # of DAG parsing, for a file on local disk. Cosmos only opens and checks the path, which a Path does.
+    config.manifest_path = MANIFEST
+    return config
 
 
 def profile_config(settings: Settings) -> ProfileConfig:
-    if settings.engine == "databricks":
+    if settings.engine == Engine.DATABRICKS:
         # Host, token and http_path come from the Airflow connection (a secrets backend in production).
         return ProfileConfig(
             profile_name=PROFILE_NAME,
@@ -62,8 +70,7 @@ def render_config() -> RenderConfig:
 
 def operator_args() -> dict[str, object]:
     return {
-        # dbt-spark `method: session` keeps its metastore in an embedded Derby database: one dbt at a time.
-        "pool": "dbt_local",
+        "pool": DBT_POOL,
         "install_deps": False,
         # The model sensors poke in reschedule mode instead of deferring: the same DAG then runs under
         # dag.test() (no triggerer; a deferring sensor never returns there) and under a scheduler.

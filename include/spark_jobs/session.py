@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from include.errors import EnvironmentNotReady
-from include.settings import Settings
+from include.settings import Engine, Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -95,7 +95,8 @@ def get_spark(settings: Settings, app_name: str = "scout") -> SparkSession:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # Python UDFs run in worker processes: make them this interpreter (the venv), not `python3` on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master("local[2]").appName(app_name)
+    # spark-submit passes its --master on as SCOUT_SPARK_MASTER (the streaming runner's spark-submit engine).
+    builder = SparkSession.builder.master(settings.spark_master or "local[2]").appName(app_name)
     conf = {
         **LOCAL_CONF,
         **DELTA_CONF,
@@ -109,6 +110,15 @@ def get_spark(settings: Settings, app_name: str = "scout") -> SparkSession:
     # py4j logs a pooled socket the JVM closed while idle (it reconnects by itself) as a traceback.
     logging.getLogger("py4j").setLevel(logging.WARNING)
     return spark
+
+
+def session_for(settings: Settings, app_name: str) -> SparkSession:
+    """The job's SparkSession: the Databricks runtime's own there, else the local one."""
+    if settings.engine == Engine.DATABRICKS:
+        from pyspark.sql import SparkSession
+
+        return SparkSession.builder.getOrCreate()
+    return get_spark(settings, app_name)
 
 
 if __name__ == "__main__":

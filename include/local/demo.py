@@ -1,0 +1,64 @@
+"""`make demo`: run the slice DAG once with dag.test() on the embedded default, then print a summary of
+the lakehouse and the dashboard export."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from include.local.airflow import prepare_airflow, run_dag
+from include.settings import Settings, load_settings
+
+SLICE_DAG_ID = "scout_slice"
+
+
+def _say(message: str) -> None:
+    print(f"  {message}", flush=True)
+
+
+def summary(settings: Settings) -> str:
+    from include.dashboard import export
+    from include.spark_jobs.session import get_spark
+    from include.spark_jobs.sinks import table_counts
+
+    spark = get_spark(settings, "scout-summary")
+    counts = table_counts(spark, settings)
+    path = settings.export_dir / f"{export.MART}.json"
+    document = json.loads(path.read_text())
+    lines = ["rows per table:"]
+    width = max(map(len, counts)) + 2
+    lines += [f"  {table:<{width}}{n:>6}" for table, n in counts.items()]
+    lines += _interaction_lines(settings, spark)
+    lines.append(f"dashboard export: {path}")
+    for store in document["stores"]:
+        for day in store["days"]:
+            lines.append(
+                f"  {store['store_id']} {day['date']}: {day['interactions']} interactions,"
+                f" {day['transcripts']} transcripts, avg confidence {day['avg_confidence']}"
+            )
+    return "\n".join(lines)
+
+
+def _interaction_lines(settings: Settings, spark) -> list[str]:
+    from include.spark_jobs import gold, sinks
+    from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS
+
+    metrics = sinks.read_table(spark, settings.table_path(GOLD_STORE_INTERACTION_METRICS))
+    lines = ["gold_store_interaction_metrics per store:"]
+    for r in gold.store_totals(metrics).orderBy("store_id").collect():
+        lines.append(
+            f"  {r.store_id}: {r.greetings} greetings, {r.questions} questions, {r.brand_mentions} brand mentions,"
+            f" {r.greeted_and_asked} greeted + asked, {r.visits} visits (avg dwell {r.avg_dwell_s} s)"
+        )
+    return lines
+
+
+def demo() -> None:
+    settings = load_settings()
+    started = time.monotonic()
+    _say("preparing Airflow (SQLite under SCOUT_HOME/airflow)")
+    prepare_airflow(settings)
+    _say(f"running DAG {SLICE_DAG_ID}: generate_events -> bronze -> silver -> gold -> dbt_marts -> export")
+    run_dag(SLICE_DAG_ID)
+    print(summary(settings))
+    print(f"slice finished in {time.monotonic() - started:.0f} s")

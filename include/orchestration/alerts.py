@@ -1,0 +1,104 @@
+"""Alert e-mails, all through the smtp provider's SmtpNotifier to SCOUT_ALERT_EMAIL over the
+SCOUT_SMTP_CONN_ID connection (smtp_default):
+
+- ``failure_notifier``: on_failure_callback of every task (DAG defaults): which DAG, run and task failed
+- ``deadline_alert``: a DAG run that overran its time budget (Airflow Deadline Alerts; sent by the triggerer)
+- ``send_freshness``: a gold table older than SCOUT_FRESHNESS_SLA, once per breach, and its recovery
+
+Subjects name the DAG and run or the table; bodies link to the Airflow UI (``[api] base_url``).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from include.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from include.orchestration.health import Freshness, HealthReport
+
+SUBJECT_PREFIX = "[scout]"
+
+
+def ui_url() -> str:
+    from airflow.configuration import conf
+
+    return conf.get("api", "base_url", fallback="http://127.0.0.1:8080").rstrip("/")
+
+
+def _notifier(settings: Settings, subject: str, body: str):
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    return SmtpNotifier(
+        to=settings.alert_email,
+        from_email=settings.alert_from,
+        subject=subject,
+        html_content=body,
+        smtp_conn_id=settings.smtp_conn_id,
+    )
+
+
+def failure_notifier():
+    """on_failure_callback for every task: rendered by Airflow with the failed task's context."""
+    settings = load_settings()
+    return _notifier(
+        settings,
+        f"{SUBJECT_PREFIX} {{{{ dag.dag_id }}}} failed: task {{{{ ti.task_id }}}} in run {{{{ run_id }}}}",
+        "<p>Task <b>{{ ti.task_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed (try {{ ti.try_number }})"
+        ' in run {{ run_id }}.</p><p>{{ exception | e }}</p><p><a href="{{ ti.log_url }}">Task log</a></p>',
+    )
+
+
+def deadline_alert(interval: timedelta):
+    """A Deadline Alert: an e-mail when a run of the DAG is still not done ``interval`` after it was queued."""
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
+    settings = load_settings()
+    minutes = interval.total_seconds() / 60
+    dag, run = "{{ dag_run.dag_id }}", "{{ dag_run.dag_run_id }}"  # rendered by the triggerer: no `ti` there
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=interval,
+        callback=AsyncCallback(
+            SmtpNotifier,
+            kwargs={
+                "to": settings.alert_email,
+                "from_email": settings.alert_from,
+                "smtp_conn_id": settings.smtp_conn_id,
+                "subject": f"{SUBJECT_PREFIX} deadline missed: {dag} run {run}",
+                "html_content": f"<p>Run {run} of DAG <b>{dag}</b> was not done {minutes:g} minutes after it was"
+                f" queued (deadline {{{{ deadline.deadline_time }}}}).</p>"
+                f'<p><a href="{ui_url()}/dags/{dag}/runs/{run}">The run</a></p>',
+            },
+        ),
+    )
+
+
+def _rows(items: list[Freshness]) -> str:
+    return "".join(f"<li>{html.escape(f.describe())}</li>" for f in items)
+
+
+def send_freshness(settings: Settings, report: HealthReport, dag_id: str) -> list[str]:
+    """One e-mail for the tables that newly broke the SLA, one for those that recovered; returns the subjects."""
+    sla_min = settings.freshness_sla_s / 60
+    link = f'<p><a href="{ui_url()}/dags/{dag_id}">{dag_id} in Airflow</a></p>'
+    job = f"<p>Job: {html.escape(report.state.describe())}. Health check: {html.escape(report.action)}.</p>"
+    sent = []
+    if report.new_breaches:
+        tables = ", ".join(f.table for f in report.new_breaches)
+        subject = f"{SUBJECT_PREFIX} freshness SLA missed ({sla_min:g} min): {tables}"
+        body = (
+            f"<p>No new rows for longer than {sla_min:g} minutes:</p><ul>{_rows(report.new_breaches)}</ul>{job}{link}"
+        )
+        _notifier(settings, subject, body).notify({})
+        sent.append(subject)
+    if report.recoveries:
+        tables = ", ".join(f.table for f in report.recoveries)
+        subject = f"{SUBJECT_PREFIX} freshness recovered: {tables}"
+        body = f"<p>Fresh again (within {sla_min:g} minutes):</p><ul>{_rows(report.recoveries)}</ul>{job}{link}"
+        _notifier(settings, subject, body).notify({})
+        sent.append(subject)
+    return sent

@@ -1,0 +1,136 @@
+"""Each streaming job's progress, where the orchestrator reads it cheaply: one small JSON document per job
+(``SCOUT_HOME/ops/<job>.progress.json``), rewritten whole after every micro-batch.
+
+    {"job": "medallion", "state": "running" | "stopped" | "failed", "pid": ..., "started_at": ...,
+     "updated_at": ..., "batch_id": 41, "rows": 1200, "batch_s": 12.5, "backlog": {"<topic>": 0, ...},
+     "error": null,
+     "tables": {"gold_store_interaction_metrics": {"rows_total": ..., "last_rows_at": ...,
+                                                   "newest_event_ts": ...}, ...}}
+
+A StreamingQueryListener writes it (it sees every batch's progress, the source offsets and how the query
+ended, a crash's error included); the job's batch function hands it what each table got (``note_batch``),
+which Spark's progress does not know. ``last_rows_at`` is the wall-clock time a table last received rows:
+the freshness the health check compares with the SLA. Times are UTC ISO-8601.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql.streaming import StreamingQueryListener
+
+from include.atomic import write_atomic
+
+
+@dataclass(frozen=True)
+class TableBatch:
+    """What one micro-batch wrote to one table."""
+
+    rows: int
+    newest_event_ts: datetime | None = None
+
+
+def progress_path(ops_dir: Path, job: str) -> Path:
+    return ops_dir / f"{job}.progress.json"
+
+
+def read_progress(ops_dir: Path, job: str) -> dict[str, Any] | None:
+    """The job's last recorded progress, or None if it never ran here."""
+    path = progress_path(ops_dir, job)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def _iso(ts: datetime | None) -> str | None:
+    if ts is None:
+        return None
+    return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _backlog(sources: list) -> dict[str, int]:
+    """Records behind the latest offset, per Kafka source (the Kafka source reports it; files do not)."""
+    behind: dict[str, int] = {}
+    for source in sources:
+        metrics = source.metrics or {}
+        if "maxOffsetsBehindLatest" in metrics:
+            behind[source.description] = int(float(metrics["maxOffsetsBehindLatest"]))
+    return behind
+
+
+class ProgressRecorder(StreamingQueryListener):
+    """Keeps ``<job>.progress.json`` up to date for the query named ``job``."""
+
+    def __init__(self, ops_dir: Path, job: str) -> None:
+        self.path = progress_path(ops_dir, job)
+        self.job = job
+        self.query_id: str | None = None  # the first query named ``job`` started after this recorder
+        self._lock = threading.Lock()
+        self._notes: dict[int, Mapping[str, TableBatch]] = {}
+        previous = read_progress(ops_dir, job) or {}
+        # Tables keep their history across restarts: freshness is about the data, not this process.
+        self.doc: dict[str, Any] = {"job": job, "tables": previous.get("tables", {})}
+
+    def note_batch(self, batch_id: int, tables: Mapping[str, TableBatch]) -> None:
+        with self._lock:
+            self._notes[batch_id] = tables
+
+    def _write(self, **fields: Any) -> None:
+        self.doc.update(fields, updated_at=_iso(datetime.now(UTC)))
+        write_atomic(self.path, json.dumps(self.doc, indent=1) + "\n")
+
+    def _mine(self, query_id) -> bool:
+        return self.query_id is not None and str(query_id) == self.query_id
+
+    def onQueryStarted(self, event) -> None:
+        if event.name != self.job or self.query_id is not None:
+            return
+        with self._lock:
+            self.query_id = str(event.id)
+            self._write(state="running", pid=os.getpid(), started_at=_iso(datetime.now(UTC)), error=None)
+
+    def onQueryProgress(self, event) -> None:
+        progress = event.progress
+        if not self._mine(progress.id):
+            return
+        with self._lock:
+            now = _iso(datetime.now(UTC))
+            tables = self.doc["tables"]
+            for name, written in self._notes.pop(progress.batchId, {}).items():
+                table = tables.setdefault(name, {"rows_total": 0, "last_rows_at": None, "newest_event_ts": None})
+                if written.rows:
+                    table["rows_total"] += written.rows
+                    table["last_rows_at"] = now
+                newest = _iso(written.newest_event_ts)
+                if newest and (table["newest_event_ts"] is None or newest > table["newest_event_ts"]):
+                    table["newest_event_ts"] = newest
+            self._write(
+                state="running",
+                batch_id=progress.batchId,
+                rows=progress.numInputRows,
+                batch_s=round(progress.batchDuration / 1000, 3),
+                backlog=_backlog(progress.sources),
+            )
+
+    def onQueryIdle(self, event) -> None:
+        pass  # an idle trigger changes nothing the health check reads
+
+    def onQueryTerminated(self, event) -> None:
+        if self._mine(event.id):
+            self.ended(event.exception)
+
+    def ended(self, error: str | None) -> None:
+        """The query stopped (``error`` None) or failed with ``error``; whichever of Spark's event and the
+        job's own call comes first records it, and a later stop does not hide an earlier error."""
+        with self._lock:
+            if self.doc.get("state") in ("stopped", "failed") and not error:
+                return
+            self._write(state="failed" if error else "stopped", error=error[-4000:] if error else None)
