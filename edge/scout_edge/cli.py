@@ -20,6 +20,7 @@ import sys
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from scout_edge import config as device_config
 from scout_edge.errors import EdgeError, InputError
@@ -38,7 +39,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = EdgeClient(args.config)
     empty = client.run(args.duration)
     for error in client.errors:
-        print(f"scout-edge: {error}", file=sys.stderr)
+        print(f"scout-edge: error: {error}", file=sys.stderr)
+    if client.errors:
+        return 1  # a producer stopped: the supervisor restarts the client
     return 0 if empty or args.duration is None else 1
 
 
@@ -97,8 +100,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake is one line and exit 2 (argparse would print the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="scout-edge", description="Scout's in-store device client.")
+    p = _Parser(prog="scout-edge", description="Scout's in-store device client.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

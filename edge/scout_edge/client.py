@@ -2,7 +2,12 @@
 
 Producers never talk to the network: they only append to the spool, so an outage or a crash loses
 nothing. Each producer is a thread; the main thread polls the config file and waits for a stop signal
-(SIGTERM from systemd, Ctrl-C, or ``duration_s``). On stop the forwarder gets a few seconds to drain.
+(SIGTERM from systemd, Ctrl-C, or ``duration_s``). On stop the producers finish what they hold, then the
+forwarder drains the spool (what it cannot send in time stays spooled for the next start).
+
+A producer that stops on an error (a broken camera, a missing model) or crashes stops the client: it
+exits non-zero with the reason, so its supervisor (systemd ``Restart=on-failure``) restarts it and the
+failure is visible, instead of a device that heartbeats as healthy with a dead microphone.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class EdgeClient:
         self.stopping = threading.Event()
         self.errors: list[str] = []
         self._vision = None
+        self._producers: list[threading.Thread] = []
 
     @property
     def config(self) -> DeviceConfig:
@@ -107,14 +113,17 @@ class EdgeClient:
             try:
                 target()
             except EdgeError as exc:
-                self.errors.append(f"{name}: {exc}")
-                log.error("%s stopped: %s", name, exc)
-            except Exception:  # a producer bug must not take the spool and forwarder down with it
-                self.errors.append(f"{name}: crashed")
-                log.exception("%s crashed", name)
+                self.errors.append(f"{name} stopped: {exc}")
+                log.error("%s stopped: %s; stopping the client", name, exc)
+                self.stopping.set()
+            except Exception as exc:  # a producer bug: the spool and the forwarder still drain on the way out
+                self.errors.append(f"{name} crashed: {type(exc).__name__}: {exc}")
+                log.exception("%s crashed; stopping the client", name)
+                self.stopping.set()
 
         thread = threading.Thread(target=body, name=f"scout-{name}", daemon=True)
         thread.start()
+        self._producers.append(thread)
         return thread
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -141,6 +150,8 @@ class EdgeClient:
             self.watcher.poll()
             if deadline is not None and time.monotonic() >= deadline:
                 self.stopping.set()
+        for producer in self._producers:  # what they hold goes into the spool before the last drain
+            producer.join(timeout=5.0)
         empty = self.forwarder.stop(drain_timeout_s=5.0)
         stats = self.spool.stats()
         log.info("stopped: %d sent, %d still spooled, %d dropped", stats.sent, stats.depth, stats.dropped)

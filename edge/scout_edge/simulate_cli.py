@@ -25,10 +25,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", default="2026-11-02T09:00:00Z", help="first timestamp (ISO 8601 UTC) or 'now'")
     p.add_argument("--realtime", action="store_true", help="send at the rate in wall-clock time (for latency tests)")
     p.add_argument("--faults", default="", help=f"comma-separated: {','.join(FAULTS)}")
-    p.add_argument("--fault-share", type=float, default=0.01, help="share of events hit by each fault")
+    p.add_argument("--fault-share", type=float, default=0.01, help="share of events hit by each fault (0-1)")
     p.add_argument("--transport", choices=["file", "kafka", "eventhub"], default="file")
     p.add_argument("--out", default="landing", help="landing folder (file transport)")
     p.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka bootstrap servers (kafka transport)")
+    p.add_argument("--topic-prefix", default="", help="prefix of the hubs' topic names (kafka transport)")
     p.add_argument(
         "--connection-string-env",
         default="SCOUT_EVENTHUBS_CONNECTION_STRING",
@@ -48,6 +49,10 @@ def _spec(args: argparse.Namespace) -> FleetSpec:
     ):
         if value <= 0:
             raise InputError(f"{name} must be greater than 0, got {value}")
+    if not 0 < args.fault_share <= 1:
+        raise InputError(
+            f"--fault-share is the share of events each fault hits: above 0 and at most 1, got {args.fault_share}"
+        )
     if args.start == "now":
         start = datetime.now(UTC)
     else:

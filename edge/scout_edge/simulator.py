@@ -76,6 +76,8 @@ class Fleet:
         unknown = sorted(set(spec.faults) - set(FAULTS))
         if unknown:
             raise ValueError(f"unknown fault {unknown[0]!r}; choose from {', '.join(FAULTS)}")
+        if not 0 < spec.fault_share <= 1:
+            raise ValueError(f"fault_share must be above 0 and at most 1, got {spec.fault_share}")
         self.spec = spec
         self.rng = random.Random(spec.seed)
         self.injected = Injected()

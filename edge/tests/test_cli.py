@@ -49,13 +49,21 @@ def test_detect_prints_the_face_in_an_image(astronaut_bgr, tmp_path, capsys, dev
         (["simulate", "--rate", "0", "--out", "x"], "--rate must be greater than 0"),
         (["simulate", "--faults", "gremlins", "--out", "x"], "unknown fault 'gremlins'"),
         (["simulate", "--start", "yesterday", "--out", "x"], "--start: not an ISO 8601 timestamp"),
+        (["simulate", "--fault-share", "7", "--faults", "malformed", "--out", "x"], "--fault-share is the share"),
+        (["simulate", "--fault-share", "0", "--out", "x"], "above 0 and at most 1, got 0.0"),
+        (["simulate", "--transport", "pigeon"], "argument --transport: invalid choice: 'pigeon'"),
     ],
 )
 def test_a_user_mistake_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(argv) == 2
+    try:
+        code = main(argv)
+    except SystemExit as exit:  # argparse's own checks
+        code = exit.code
+    assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == f"scout-edge: error: {err[-1].removeprefix('scout-edge: error: ')}"
+    assert len(err) == 1, err
+    assert err[-1].startswith(("scout-edge: error: ", f"scout-edge {argv[0]}: error: "))
     assert message in err[-1]
     assert "Traceback" not in "\n".join(err)
 
@@ -174,4 +182,75 @@ rotate_seconds = 0.5
         check=True,
     )
     stats = json.loads(status.stdout)
+    assert (stats["depth"], stats["dropped"], stats["sent"]) == (0, 0, len(events))
+
+
+def heartbeat_only_device(folder: Path, vision_source: str = "off") -> Path:
+    config = folder / "device.toml"
+    config.write_text(f"""
+device_id = "pi-life-1"
+store_id = "store-life"
+heartbeat_interval_s = 0.05
+[audio]
+source = "off"
+[vision]
+source = "{vision_source}"
+[transport]
+kind = "file"
+rotate_seconds = 0.2
+""")
+    return config
+
+
+def landed_and_spool(folder: Path, config: Path) -> tuple[list, dict]:
+    events = [parse_event(line) for f in (folder / "landing").glob("*/*.jsonl") for line in f.read_text().splitlines()]
+    status = subprocess.run(
+        [sys.executable, "-m", "scout_edge.cli", "spool", "status", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return events, json.loads(status.stdout)
+
+
+def test_sigterm_drains_the_spool_before_the_client_exits(tmp_path):
+    """systemd's stop: every event the client spooled is delivered before it exits, none left behind."""
+    import signal
+    import time
+
+    config = heartbeat_only_device(tmp_path)
+    client = subprocess.Popen(
+        [sys.executable, "-m", "scout_edge.cli", "run", "--config", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    client.send_signal(signal.SIGTERM)
+    _, err = client.communicate(timeout=60)
+    assert client.returncode == 0, err
+
+    events, stats = landed_and_spool(tmp_path, config)
+    assert len(events) >= 20  # a heartbeat every 50 ms for 3 s (less the start-up)
+    assert (stats["depth"], stats["dropped"], stats["sent"]) == (0, 0, len(events))
+    assert len({e.event_id for e in events}) == len(events)
+
+
+def test_a_producer_that_stops_stops_the_client_non_zero_with_the_reason(tmp_path):
+    """A camera that cannot be read: the client does not carry on heartbeating as healthy; it drains what it
+    has and exits 1 naming the producer and why, for its supervisor to restart it."""
+    camera = tmp_path / "camera.avi"
+    camera.write_bytes(b"not a video")
+    config = heartbeat_only_device(tmp_path, str(camera))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scout_edge.cli", "run", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"scout-edge: error: vision stopped: {camera}: "), last
+    events, stats = landed_and_spool(tmp_path, config)
     assert (stats["depth"], stats["dropped"], stats["sent"]) == (0, 0, len(events))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from include.errors import ScoutError
+from include.arguments import run_command
 from include.local import airflow, demo
 
 COMMANDS = {"demo": demo.demo, "up": airflow.up}
@@ -18,9 +18,4 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in COMMANDS:
         print(f"usage: python -m include.local {{{'|'.join(COMMANDS)}}}", file=sys.stderr)
         return 2
-    try:
-        COMMANDS[argv[0]]()
-    except ScoutError as error:
-        print(f"FAILED: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command("python -m include.local", COMMANDS[argv[0]])

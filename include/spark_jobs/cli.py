@@ -10,24 +10,30 @@ On Databricks the same module runs as a python-wheel or spark-python task with t
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from include.settings import Settings, Source, load_settings
+from include.arguments import ArgumentParser
+from include.errors import SettingsError
+from include.settings import Settings, Source, check_interval, load_settings
 from include.spark_jobs.trigger import Trigger, TriggerMode
 
 JOB_NAMES = ("medallion", "bronze", "silver", "gold")  # kept in step with jobs.JOBS by a test
 
 
 def parse_args(argv: Sequence[str] | None) -> tuple[str, Settings, Trigger]:
-    """(job name, settings, trigger). A wrong argument exits 2 with one line, as argparse does."""
-    settings = load_settings()
-    parser = argparse.ArgumentParser(prog="python -m include.spark_jobs")
+    """(job name, settings, trigger). A wrong argument or SCOUT_* setting exits 2 with one line."""
+    parser = ArgumentParser(prog="python -m include.spark_jobs")
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        sys.exit(2)
     parser.add_argument("job", choices=JOB_NAMES)
     parser.add_argument("--source", choices=[s.value for s in Source], default=settings.source.value)
     parser.add_argument("--trigger", choices=[m.value for m in TriggerMode], default=TriggerMode.AVAILABLE_NOW.value)
@@ -37,6 +43,12 @@ def parse_args(argv: Sequence[str] | None) -> tuple[str, Settings, Trigger]:
     args = parser.parse_args(argv)
     if args.max_files_per_trigger < 1:
         parser.error("--max-files-per-trigger must be at least 1")
+    try:
+        check_interval("--interval", args.interval)
+    except SettingsError as error:
+        parser.error(str(error))
+    if not str(args.home).strip() or args.home == Path():
+        parser.error("--home is empty; give the state folder (e.g. .scout)")
     trigger = Trigger(TriggerMode(args.trigger), args.interval, args.max_files_per_trigger)
     return args.job, replace(settings, source=Source(args.source), home=args.home.resolve()), trigger
 

@@ -5,7 +5,10 @@ The topics carry a per-test prefix so these messages never reach the medallion t
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer
 
+from include.settings import PROJECT_ROOT
 from scout_edge.contract import HUBS, parse_event
 from scout_edge.simulator import Fleet, FleetSpec
 from scout_edge.transports import KafkaTransport
@@ -145,3 +149,39 @@ def test_store_and_forward_across_an_outage_and_kill_9(kafka_broker, tmp_path):
     assert max(ids.values()) == 1  # and nothing sent twice, old or new
     assert len(ids) > len(before)  # the restarted client kept producing heartbeats, also delivered
     assert {key for _, key, _ in messages} == {device_id}
+
+
+def documented_command(readme: Path, program: str) -> list[str]:
+    """The command line ``program ...`` as a README's code block shows it (continuation lines joined)."""
+    text = readme.read_text().replace("\\\n", " ")
+    (line,) = [ln for ln in text.splitlines() if ln.strip().startswith(program)]
+    return shlex.split(line.split("#")[0])
+
+
+def test_the_documented_simulate_command_publishes_every_record_to_the_broker(kafka_broker, tmp_path):
+    """edge/README.md's `scout-edge simulate ... --transport kafka` as a user would paste it (the broker's
+    address and a topic prefix of this test's own aside): every record it reports sent is on the topics."""
+    from confluent_kafka import TopicPartition
+
+    argv = documented_command(PROJECT_ROOT / "edge" / "README.md", "scout-edge simulate")
+    argv[argv.index("--bootstrap") + 1] = kafka_broker.bootstrap
+    prefix = prefixed_topics(kafka_broker)
+    exe = shutil.which("scout-edge", path=str(Path(sys.executable).parent))
+    done = subprocess.run(
+        [exe, *argv[1:], "--topic-prefix", prefix, "--no-progress"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["malformed"] and summary["duplicates"] and summary["late"]  # the faults it was asked for
+
+    consumer = Consumer({"bootstrap.servers": kafka_broker.bootstrap, "group.id": f"count-{uuid.uuid4()}"})
+    try:
+        on_topics = 0
+        for hub in HUBS:
+            partitions = consumer.list_topics(prefix + hub, timeout=10).topics[prefix + hub].partitions
+            for p in partitions:
+                low, high = consumer.get_watermark_offsets(TopicPartition(prefix + hub, p), timeout=10)
+                on_topics += high - low
+    finally:
+        consumer.close()
+    assert on_topics == summary["records_sent"]

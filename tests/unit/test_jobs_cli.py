@@ -46,3 +46,21 @@ def test_an_unknown_job_or_trigger_is_one_line_and_exit_2(capsys):
             parse_args(argv)
         assert exit_.value.code == 2
         assert "invalid choice" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_the_entry_point_runs_as_a_file_from_anywhere(tmp_path):
+    """As spark-submit runs it: a file path, another cwd, no PYTHONPATH."""
+    import os
+    import subprocess
+    import sys
+
+    from include.settings import PROJECT_ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    entry = PROJECT_ROOT / "include" / "spark_jobs" / "__main__.py"
+    done = subprocess.run([sys.executable, str(entry), "nope"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "python -m include.spark_jobs: error: argument job: invalid choice: 'nope'"
+        " (choose from 'medallion', 'bronze', 'silver', 'gold') (see --help)"
+    ]
