@@ -7,6 +7,7 @@ late, inside the functions.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ AIRFLOW_SETTINGS = PROJECT_ROOT / "airflow_settings.yaml"
 
 def airflow_local_env(settings: Settings) -> dict[str, str]:
     """Environment for Airflow on the embedded default: SQLite under SCOUT_HOME, this project's DAGs."""
+    port = os.environ.get("AIRFLOW__API__PORT", "8080")
     return {
         "AIRFLOW_HOME": str(settings.airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
@@ -30,7 +32,9 @@ def airflow_local_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": os.environ.get("AIRFLOW__API__PORT", "8080"),
+        "AIRFLOW__API__PORT": port,
+        # Where the alert e-mails' links point (the UI on this port).
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         # Cosmos reports usage over the network by default; nothing here may phone out.
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home / "cosmos-cache"),
@@ -109,7 +113,12 @@ def up() -> None:
     env = {**os.environ, "PATH": f"{airflow.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
     env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
-    processes = {name: subprocess.Popen([str(airflow), *args], env=env) for name, args in COMPONENTS.items()}
+    # Each component in a process group of its own, so stopping it also stops what it started (the
+    # LocalExecutor's workers, task processes), and nothing outlives `up`.
+    processes = {
+        name: subprocess.Popen([str(airflow), *args], env=env, start_new_session=True)
+        for name, args in COMPONENTS.items()
+    }
     print(
         f"Airflow UI: http://127.0.0.1:{port}  (user admin; password in"
         f" {settings.airflow_home}/simple_auth_manager_passwords.json.generated). Ctrl-C stops it.",
@@ -123,7 +132,23 @@ def up() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for p in processes.values():
-            p.terminate()
-        for p in processes.values():
-            p.wait(timeout=30)
+        _stop_groups(list(processes.values()))
+
+
+def _stop_groups(processes: list[subprocess.Popen], grace_s: float = 30) -> None:
+    """SIGTERM each process's group, wait up to ``grace_s`` for the leaders, then SIGKILL every group (a
+    worker a component forked may outlive its leader's clean exit)."""
+    for p in processes:
+        _signal_group(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for p in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for p in processes:
+        _signal_group(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group has exited
+        os.killpg(pgid, sig)

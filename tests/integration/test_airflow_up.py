@@ -1,15 +1,16 @@
 """`make up` for real: Airflow's components on loopback, the slice triggered over the REST API (as the UI
-does) and run by the scheduler, each task in its own process."""
+does) and run by the scheduler, each task in its own process; the alert e-mails sent by those components
+to a real SMTP server on loopback: the slice overrunning its deadline (the triggerer's Deadline Alert) and
+a stale stream's freshness alert and recovery (the health DAG under the scheduler)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import psutil
@@ -17,32 +18,29 @@ import pytest
 
 from include.local import synthetic
 from include.settings import PROJECT_ROOT
+from tests.alerting import body, smtp_connection, smtp_server, write_stopped_job
+from tests.ports import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str, every: float = 2.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+DEADLINE = "20 seconds"  # the slice takes minutes under the scheduler here: it overruns this budget
 
 
 @pytest.fixture(scope="module")
-def airflow_up(tmp_path_factory, settings):
+def smtp():
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def airflow_up(tmp_path_factory, settings, smtp):
     home = tmp_path_factory.mktemp("up")
     (home / "jars").symlink_to(settings.jars_dir.resolve(), target_is_directory=True)
     port = free_port()
     env = {**os.environ, "SCOUT_HOME": str(home), "AIRFLOW__API__PORT": str(port)}
+    env |= {"AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(smtp[1]), "SCOUT_ALERT_EMAIL": "oncall@scout.test"}
+    env |= {"SCOUT_BATCH_DEADLINE": DEADLINE, "SCOUT_FRESHNESS_SLA": "15 minutes"}
     env.pop("AIRFLOW_HOME")  # derived from SCOUT_HOME by the command itself
     log = (home / "up.log").open("w")
     proc = subprocess.Popen(
@@ -70,9 +68,25 @@ def airflow_up(tmp_path_factory, settings):
         try:
             proc.wait(timeout=60)
         finally:
-            if proc.poll() is None:
+            # Anything `up` started that is still there (by its SCOUT_HOME; components run in groups of
+            # their own) must not run on through the rest of the test session.
+            leftovers = _started_for(home)
+            for process in leftovers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             log.close()
+        assert [p.info["cmdline"] for p in leftovers] == [], "`up` stopped, but these of its processes did not"
+
+
+def _started_for(home) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            if process.pid != os.getpid() and process.environ().get("SCOUT_HOME") == str(home):
+                found.append(process)
+    return found
 
 
 def test_nothing_listens_beyond_loopback(airflow_up):
@@ -97,12 +111,31 @@ def api(airflow_up) -> httpx.Client:
     return httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
+def trigger(api, dag_id: str) -> str:
+    """A manual run, as the UI's trigger button makes it; its run id.
+
+    GET /dags/{id} answers from the last serialized version, while a trigger also needs the DAG active
+    (not stale, no import error): right after a (re)parse the two can briefly disagree, so a refusal is
+    retried for a while, then reported with what the DAG processor says about the file."""
+
+    def accepted():
+        response = api.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None})
+        return response if response.status_code == 200 else None
+
+    try:
+        return wait_for(accepted, 60, f"a trigger of {dag_id} to be accepted", every=2).json()["dag_run_id"]
+    except AssertionError:
+        refused = api.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None})
+        errors = api.get("/importErrors").json()
+        why = f"trigger {dag_id}: {refused.status_code} {refused.text}; import errors: {errors}"
+        raise AssertionError(why) from None
+
+
 def test_the_slice_triggered_over_the_api_runs_under_the_scheduler(airflow_up, api):
     _, home, _ = airflow_up
 
     wait_for(lambda: api.get("/dags/scout_slice").status_code == 200, 60, "the DAG processor to serialize scout_slice")
-    run = api.post("/dags/scout_slice/dagRuns", json={"logical_date": None}).json()
-    run_id = run["dag_run_id"]
+    run_id = trigger(api, "scout_slice")
 
     def finished():
         state = api.get(f"/dags/scout_slice/dagRuns/{run_id}").json()["state"]
@@ -120,6 +153,55 @@ def test_the_slice_triggered_over_the_api_runs_under_the_scheduler(airflow_up, a
     expected = synthetic.expected_summary(synthetic.generate())["stores"]
     got = {s["store_id"]: {k: v for k, v in s["days"][0].items() if k != "date"} for s in document["stores"]}
     assert got == expected
+
+
+def test_the_slice_over_its_deadline_is_emailed_by_the_triggerer(airflow_up, api, smtp):
+    """After the slice test: its run took minutes against a budget of DEADLINE."""
+    base, _, _ = airflow_up
+    inbox, _ = smtp
+    (run,) = api.get("/dags/scout_slice/dagRuns").json()["dag_runs"]
+    subject = f"[scout] deadline missed: scout_slice run {run['dag_run_id']}"
+    (mail,) = wait_for(lambda: inbox.with_subject(subject), 120, "the Deadline Alert e-mail")
+    assert mail["To"] == "oncall@scout.test"
+    text = body(mail)
+    assert f"was not done {DEADLINE} after it was queued" in text
+    assert f'href="{base}/dags/scout_slice/runs/{run["dag_run_id"]}"' in text
+
+
+def run_to_end(api, dag_id: str) -> tuple[str, dict[str, str]]:
+    run_id = trigger(api, dag_id)
+
+    def finished():
+        state = api.get(f"/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
+        return state if state in ("success", "failed") else None
+
+    state = wait_for(finished, 300, f"{dag_id} run {run_id} to finish", every=3)
+    listed = api.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
+    return state, {t["task_id"]: t["state"] for t in listed}
+
+
+def test_a_stale_stream_is_emailed_once_by_the_health_dag_then_its_recovery(airflow_up, api, smtp):
+    base, home, _ = airflow_up
+    inbox, _ = smtp
+    missed, recovered = "[scout] freshness SLA missed (15 min): ", "[scout] freshness recovered: "
+    wait_for(lambda: api.get("/dags/scout_stream_health").status_code == 200, 60, "scout_stream_health")
+    write_stopped_job(home / "ops", minutes_since_rows=40, rows_total=10)  # the stream stopped 40 min ago
+
+    state, tasks = run_to_end(api, "scout_stream_health")
+    assert (state, tasks["check"], tasks["sla"]) == ("failed", "success", "failed")
+    (alert,) = wait_for(lambda: inbox.with_subject(missed), 60, "the freshness alert")
+    assert alert["Subject"].endswith("gold_store_interaction_metrics, gold_transcript_sentiment_analysis,"
+                                     " gold_device_health_summary, gold_insight_feedback")  # fmt: skip
+    text = body(alert)
+    assert "gold_device_health_summary: last rows 40." in text and "stopped by an operator" in text
+    assert f'href="{base}/dags/scout_stream_health"' in text
+
+    write_stopped_job(home / "ops", minutes_since_rows=0, rows_total=25)  # restarted: gold got rows again
+    state, tasks = run_to_end(api, "scout_stream_health")
+    assert (state, tasks["sla"]) == ("success", "success")
+    (recovery,) = wait_for(lambda: inbox.with_subject(recovered), 60, "the recovery e-mail")
+    assert "gold_store_interaction_metrics: last rows 0." in body(recovery)
+    assert len(inbox.with_subject(missed)) == 1  # once per breach, however many checks saw it
 
 
 def test_a_bad_param_is_refused_at_trigger_time_naming_it(api):

@@ -11,6 +11,7 @@ from deltalake import DeltaTable
 
 from include.local import synthetic
 from include.settings import Settings
+from include.spark_jobs.tables import locate
 from tests.expected import table_counts
 from tests.processes import start_medallion
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.spark
 
 def rows(settings: Settings, table: str) -> int:
     try:
-        return DeltaTable(str(settings.table_path(table))).to_pyarrow_dataset().count_rows()
+        return DeltaTable(str(locate(settings, table).path)).to_pyarrow_dataset().count_rows()
     except Exception:
         return -1
 
@@ -40,7 +41,7 @@ def test_continuous_mode_processes_files_that_land_while_it_runs(tmp_path, setti
     try:
         deadline = time.monotonic() + 120
         while rows(lake, "gold_store_interaction_metrics") < 0:  # running: every table exists, empty
-            assert process.poll() is None, process.stderr.read()[-3000:]
+            assert process.poll() is None, process.log_tail()
             assert time.monotonic() < deadline, "the continuous medallion did not start"
             time.sleep(1)
         synthetic.write_landing(day, lake.landing_dir)  # the day arrives while the queries run
@@ -49,10 +50,15 @@ def test_continuous_mode_processes_files_that_land_while_it_runs(tmp_path, setti
             return all(rows(lake, t) == n for t, n in expected.items() if t != "gold_dq_metrics")
 
         while not caught_up():
-            assert process.poll() is None, process.stderr.read()[-3000:]
+            assert process.poll() is None, process.log_tail()
             assert time.monotonic() < deadline, {t: rows(lake, t) for t in expected}
             time.sleep(1)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+        os.kill(process.pid, signal.SIGTERM)  # as the streaming runner stops it: the driver stops its queries
+        try:
+            process.wait(timeout=120)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, process.log_tail()
     assert rows(lake, "gold_dq_metrics") >= expected["gold_dq_metrics"]  # a row per rule per micro-batch

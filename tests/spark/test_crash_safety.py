@@ -1,5 +1,6 @@
-"""Exactly-once under kill -9: the medallion killed mid-run several times, then finished, ends with the same
-rows as an undisturbed run (ingest and update times aside)."""
+"""Exactly-once under kill -9: the medallion killed three times, each right after a commit that proves where
+it was (read from the Delta logs and the query's checkpoint, not guessed from a clock), then finished, ends
+with the same rows as an undisturbed run (ingest and update times aside)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,32 @@ from pyspark.sql import functions as F
 
 from include.local import synthetic
 from include.settings import Settings
-from include.spark_jobs import sinks
-from include.spark_jobs.tables import ALL_TABLES, GOLD_DQ_METRICS
+from include.spark_jobs import jobs, sinks
+from include.spark_jobs.tables import ALL_TABLES, GOLD_DQ_METRICS, locate
+from include.spark_jobs.trigger import Trigger
 from tests.processes import start_medallion
 
 pytestmark = pytest.mark.spark
 
-LINES_PER_FILE = 8  # many small files, a few per micro-batch: many commits to be killed in between
-# Kill points, as fractions of a clean run's duration (each restart pays the JVM start again).
-KILL_AT = (0.3, 0.35, 0.4)
+LINES_PER_FILE = 8  # many small files, a few dozen per micro-batch
+MAX_FILES = 25  # per micro-batch: the day takes 3 or more, so the last run has whole batches left
+
+
+def delta_version(home: Path, table: str) -> int:
+    """The table's newest commit (version 0 is its creation by ensure_tables)."""
+    log = locate(Settings(home=home), table).path / "_delta_log"
+    return max((int(p.stem) for p in log.glob("*.json")), default=-1)
+
+
+# Where each run is killed, in order, and the commit that must have landed first. The first kill lands inside
+# batch 0 after bronze appended it (silver and gold still to come: the replay must skip bronze's rows); the
+# second, inside the replayed batch 0 after silver appended it; the third, between batches, once batch 0 is
+# in the checkpoint's commit log.
+KILL_AFTER = (
+    ("bronze appended batch 0", lambda home: delta_version(home, "bronze_stt_raw") >= 1),
+    ("silver appended batch 0", lambda home: delta_version(home, "silver_transcripts") >= 1),
+    ("batch 0 committed", lambda home: (home / "checkpoints" / "medallion" / "commits" / "0").exists()),
+)
 VOLATILE = {"ingest_time", "updated_at", "recorded_at", "batch_id"}  # when, not what
 
 
@@ -55,19 +73,19 @@ def home_with_input(root: Path, jars: Path, day: synthetic.SyntheticDay) -> Path
 
 
 def medallion(home: Path) -> subprocess.Popen:
-    return start_medallion(home, "--max-files-per-trigger", "30")
+    return start_medallion(home, "--max-files-per-trigger", str(MAX_FILES))
 
 
 def finish(process: subprocess.Popen) -> None:
-    _, err = process.communicate(timeout=600)
-    assert process.returncode == 0, err[-3000:]
+    process.wait(timeout=600)
+    assert process.returncode == 0, process.log_tail()
 
 
 def snapshot(spark, home: Path) -> dict[str, list]:
     settings = Settings(home=home)
     tables = {}
     for table in ALL_TABLES:
-        df = sinks.read_table(spark, settings.table_path(table))
+        df = sinks.read_table(spark, locate(settings, table))
         if "source_file" in df.columns:  # landing paths differ by home: keep <hub>/<file>
             df = df.withColumn("source_file", F.regexp_extract("source_file", r"[^/]+/[^/]+$", 0))
         if table == GOLD_DQ_METRICS:  # batches may split differently after a crash: compare the totals
@@ -78,26 +96,27 @@ def snapshot(spark, home: Path) -> dict[str, list]:
 
 
 def test_killed_runs_resume_to_the_same_tables_as_a_clean_run(spark, tmp_path, settings):
-    day = synthetic.generate(sessions_per_device=40)
+    day = synthetic.generate(sessions_per_device=20)
     jars = settings.jars_dir.resolve()
     clean = home_with_input(tmp_path / "clean", jars, day)
     crashed = home_with_input(tmp_path / "crashed", jars, day)
+    files = sum(1 for _ in (crashed / "landing").rglob("*.jsonl"))
+    assert files > 2 * MAX_FILES, "too few files: the last run must have whole batches left"
 
-    started = time.monotonic()
-    finish(medallion(clean))
-    clean_run_s = time.monotonic() - started
+    # The undisturbed run, in this process (the same job code; one JVM start fewer).
+    jobs.run("medallion", spark, Settings(home=clean), Trigger(max_files=MAX_FILES))
     expected = snapshot(spark, clean)
-    assert len(expected["silver_transcripts"]) > 300
 
-    interrupted = 0
-    for fraction in KILL_AT:
+    for what, landed in KILL_AFTER:
         process = medallion(crashed)
-        time.sleep(fraction * clean_run_s)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)  # the driver and its JVM, mid-write
-            interrupted += 1
+        deadline = time.monotonic() + 300
+        while not landed(crashed):
+            assert process.poll() is None, f"the run ended before {what}: {process.log_tail(2000)}"
+            assert time.monotonic() < deadline, f"no sign of '{what}' after 300 s"
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)  # the driver and its JVM, right after that commit
         process.wait()
-    assert interrupted >= 2, "the runs finished before they could be killed: raise the input size"
+        assert process.returncode == -signal.SIGKILL, f"killed after {what}: it had already exited"
     finish(medallion(crashed))
 
     assert snapshot(spark, crashed) == expected
