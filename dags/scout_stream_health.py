@@ -33,7 +33,8 @@ def scout_stream_health():
 
         return health_check()
 
-    @task(on_failure_callback=None)  # its alert is the freshness e-mail, sent once per breach by `check`
+    # A verdict, not a step: no retries, and its alert is the freshness e-mail `check` sends once per breach.
+    @task(on_failure_callback=None, retries=0)
     def sla(report: dict) -> None:
         from include.orchestration.streaming import enforce_sla
 

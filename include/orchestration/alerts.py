@@ -1,7 +1,7 @@
 """Alert e-mails, all through the smtp provider's SmtpNotifier to SCOUT_ALERT_EMAIL over the
 SCOUT_SMTP_CONN_ID connection (smtp_default):
 
-- ``failure_notifier``: on_failure_callback of every task (DAG defaults): which DAG, run and task failed
+- ``notify_failure``: on_failure_callback of every task (DAG defaults): which DAG, run and task failed
 - ``deadline_alert``: a DAG run that overran its time budget (Airflow Deadline Alerts; sent by the triggerer)
 - ``send_freshness``: a gold table older than SCOUT_FRESHNESS_SLA, once per breach, and its recovery
 
@@ -40,15 +40,19 @@ def _notifier(settings: Settings, subject: str, body: str):
     )
 
 
-def failure_notifier():
-    """on_failure_callback for every task: rendered by Airflow with the failed task's context."""
-    settings = load_settings()
-    return _notifier(
-        settings,
-        f"{SUBJECT_PREFIX} {{{{ dag.dag_id }}}} failed: task {{{{ ti.task_id }}}} in run {{{{ run_id }}}}",
-        "<p>Task <b>{{ ti.task_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed (try {{ ti.try_number }})"
-        ' in run {{ run_id }}.</p><p>{{ exception | e }}</p><p><a href="{{ ti.log_url }}">Task log</a></p>',
-    )
+FAILURE_SUBJECT = f"{SUBJECT_PREFIX} {{{{ dag.dag_id }}}} failed: task {{{{ ti.task_id }}}} in run {{{{ run_id }}}}"
+FAILURE_BODY = (
+    "<p>Task <b>{{ ti.task_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed (try {{ ti.try_number }})"
+    ' in run {{ run_id }}.</p><p>{{ exception | e }}</p><p><a href="{{ ti.log_url }}">Task log</a></p>'
+)
+
+
+def notify_failure(context) -> None:
+    """on_failure_callback of every task (DAG defaults): an e-mail naming the DAG, run, task and error.
+
+    The settings (recipient, connection) are read when a task fails, in the task's environment, not when
+    the DAG file is parsed; the notifier renders the templates with the failed task's context."""
+    _notifier(load_settings(), FAILURE_SUBJECT, FAILURE_BODY)(context)
 
 
 def deadline_alert(interval: timedelta):
@@ -57,7 +61,8 @@ def deadline_alert(interval: timedelta):
     from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
 
     settings = load_settings()
-    minutes = interval.total_seconds() / 60
+    seconds = interval.total_seconds()
+    budget = f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} seconds"
     dag, run = "{{ dag_run.dag_id }}", "{{ dag_run.dag_run_id }}"  # rendered by the triggerer: no `ti` there
     return DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
@@ -69,7 +74,7 @@ def deadline_alert(interval: timedelta):
                 "from_email": settings.alert_from,
                 "smtp_conn_id": settings.smtp_conn_id,
                 "subject": f"{SUBJECT_PREFIX} deadline missed: {dag} run {run}",
-                "html_content": f"<p>Run {run} of DAG <b>{dag}</b> was not done {minutes:g} minutes after it was"
+                "html_content": f"<p>Run {run} of DAG <b>{dag}</b> was not done {budget} after it was"
                 f" queued (deadline {{{{ deadline.deadline_time }}}}).</p>"
                 f'<p><a href="{ui_url()}/dags/{dag}/runs/{run}">The run</a></p>',
             },

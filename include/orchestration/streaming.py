@@ -20,9 +20,14 @@ __all__ = ["ACTIONS", "ENGINES", "control", "emit_if_advanced", "enforce_sla", "
 
 def control(action: str, engine: str | None = None) -> dict[str, Any]:
     """Do ``action`` to the streaming job on ``engine`` (None: the settings' engine); return its state."""
-    if action not in ACTIONS:
-        raise SettingsError(f"action {action!r} is not one of: {', '.join(ACTIONS)}")
-    runner = runner_for(load_settings(), engine=engine)
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        if action not in ACTIONS:
+            raise SettingsError(f"action {action!r} is not one of: {', '.join(ACTIONS)}")
+        runner = runner_for(load_settings(), engine=engine)
+    except SettingsError as error:  # a setting or param to fix, not a step to retry
+        raise AirflowFailException(str(error)) from error
     state = getattr(runner, action)()
     log.info("%s: %s", action, state.describe())
     return state.as_dict()
@@ -67,7 +72,7 @@ def main(argv: list[str]) -> int:
     try:
         state = runner_for(load_settings(), engine=engine).status()
     except ScoutError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"make stream-status: error: {error}", file=sys.stderr)
         return 2
     print(state.describe())
     progress = state.progress or {}

@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 from include.settings import Engine, Settings, Source
 from include.spark_jobs import concurrently, sinks, sources
 from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
-from include.spark_jobs.tables import BRONZE_TABLES
+from include.spark_jobs.tables import BRONZE_TABLES, locate
 from include.spark_jobs.trigger import Trigger
 
 # Event Hubs in production: the job's environment carries the namespace connection string (on Databricks
@@ -46,7 +46,7 @@ def write_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -
 
     def append(hub: str, table: str) -> Callable[[], None]:
         rows = batch.where(F.col("hub") == hub)
-        return lambda: sinks.append_once(rows, settings.table_path(table), f"{app}-{table}", batch_id)
+        return lambda: sinks.append_once(rows, locate(settings, table), f"{app}-{table}", batch_id)
 
     concurrently.run_all([append(hub, table) for hub, table in BRONZE_TABLES.items() if counts.get(hub)])
     return {hub: counts.get(hub, 0) for hub in BRONZE_TABLES}
@@ -55,4 +55,4 @@ def write_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Every bronze table exists, empty if its hub had nothing yet: downstream streams never meet a missing one."""
     for table in BRONZE_TABLES.values():
-        sinks.ensure_table(spark, settings.table_path(table), BRONZE_SCHEMA)
+        sinks.ensure_table(spark, locate(settings, table), BRONZE_SCHEMA)

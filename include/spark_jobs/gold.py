@@ -36,6 +36,7 @@ from include.spark_jobs.tables import (
     SILVER_TRANSCRIPTS,
     SILVER_VISUAL_DETECTIONS,
     keys,
+    locate,
 )
 from include.spark_jobs.trigger import Trigger
 
@@ -143,7 +144,7 @@ def write_store_metrics(settings: Settings, batch: DataFrame) -> None:
 
     def affected(table: str) -> DataFrame:
         # the touched hours only (the semi-join drops a row at the next hour's first instant)
-        rows = sinks.read_between(spark, settings.table_path(table), first, last + timedelta(hours=1))
+        rows = sinks.read_between(spark, locate(settings, table), first, last + timedelta(hours=1))
         return with_hour(rows).join(touched, KEYS, "left_semi")
 
     rows = store_hour_metrics(
@@ -151,7 +152,7 @@ def write_store_metrics(settings: Settings, batch: DataFrame) -> None:
     )
     # An hour with detections but nothing said yet has no row until its first transcript arrives.
     rows = rows.withColumn("updated_at", F.current_timestamp())
-    sinks.merge_rows(rows, settings.table_path(GOLD_STORE_INTERACTION_METRICS), KEYS, update=True)
+    sinks.merge_rows(rows, locate(settings, GOLD_STORE_INTERACTION_METRICS), KEYS, update=True)
     keys.unpersist()
 
 
@@ -160,10 +161,10 @@ def write_sentiment(settings: Settings, batch: DataFrame) -> None:
     first, last = batch.agg(F.min("ts"), F.max("ts")).first()
     # whole UTC days around the batch
     day_start, day_end = datetime.combine(first.date(), time.min), datetime.combine(last.date(), time.max)
-    silver = sinks.read_between(batch.sparkSession, settings.table_path(SILVER_TRANSCRIPTS), day_start, day_end)
+    silver = sinks.read_between(batch.sparkSession, locate(settings, SILVER_TRANSCRIPTS), day_start, day_end)
     affected = silver.withColumn("day", F.to_date("ts")).join(F.broadcast(touched), ["store_id", "day"], "left_semi")
     rows = sentiment.by_store_brand_day(affected).withColumn("updated_at", F.current_timestamp())
-    sinks.merge_rows(rows, settings.table_path(GOLD_TRANSCRIPT_SENTIMENT), keys(GOLD_TRANSCRIPT_SENTIMENT), update=True)
+    sinks.merge_rows(rows, locate(settings, GOLD_TRANSCRIPT_SENTIMENT), keys(GOLD_TRANSCRIPT_SENTIMENT), update=True)
 
 
 def insight_feedback(feedback: DataFrame) -> DataFrame:
@@ -180,18 +181,18 @@ def insight_feedback(feedback: DataFrame) -> DataFrame:
 
 def write_insight_feedback(settings: Settings, batch: DataFrame) -> None:
     key = keys(GOLD_INSIGHT_FEEDBACK)
-    silver = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_INSIGHT_FEEDBACK))
+    silver = sinks.read_table(batch.sparkSession, locate(settings, SILVER_INSIGHT_FEEDBACK))
     affected = silver.join(F.broadcast(batch.select(*key).distinct()), key, "left_semi")
     rows = insight_feedback(affected).withColumn("updated_at", F.current_timestamp())
-    sinks.merge_rows(rows, settings.table_path(GOLD_INSIGHT_FEEDBACK), key, update=True)
+    sinks.merge_rows(rows, locate(settings, GOLD_INSIGHT_FEEDBACK), key, update=True)
 
 
 def write_device_health(settings: Settings, batch: DataFrame) -> None:
     # The offline flag of every device depends on the fleet's latest heartbeat, so the (small, one row a
     # device) summary is recomputed whole from silver and replaces the table.
-    heartbeats = sinks.read_table(batch.sparkSession, settings.table_path(SILVER_DEVICE_HEARTBEAT))
+    heartbeats = sinks.read_table(batch.sparkSession, locate(settings, SILVER_DEVICE_HEARTBEAT))
     rows = device_health(heartbeats).withColumn("updated_at", F.current_timestamp())
-    sinks.replace_all(rows, settings.table_path(GOLD_DEVICE_HEALTH_SUMMARY))
+    sinks.replace_all(rows, locate(settings, GOLD_DEVICE_HEALTH_SUMMARY))
 
 
 @dataclass(frozen=True)
@@ -221,9 +222,9 @@ GOLD_TABLES = (
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Create the gold tables up front (empty if silver is), so dbt and the exports never meet a missing one."""
     for table in GOLD_TABLES:
-        empty = [sinks.read_table(spark, settings.table_path(t)).limit(0) for t in table.inputs]
+        empty = [sinks.read_table(spark, locate(settings, t)).limit(0) for t in table.inputs]
         schema = table.aggregate(*empty).withColumn("updated_at", F.current_timestamp()).schema
-        sinks.ensure_table(spark, settings.table_path(table.name), schema)
+        sinks.ensure_table(spark, locate(settings, table.name), schema)
 
 
 def touched(table: str, rows: DataFrame) -> DataFrame:
@@ -266,7 +267,7 @@ def write_silver_batch(settings: Settings, batch: DataFrame, batch_id: int, app:
 def stream(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFrame:
     """The gold job's input: the new rows of the silver tables gold is made from, as touched keys."""
     inputs = dict.fromkeys(s for table in GOLD_TABLES for s in table.inputs)
-    streams = [touched(s, sources.read_table_stream(spark, settings.table_path(s))) for s in inputs]
+    streams = [touched(s, sources.read_table_stream(spark, locate(settings, s))) for s in inputs]
     return reduce(DataFrame.unionByName, streams)
 
 

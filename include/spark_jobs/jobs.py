@@ -55,7 +55,7 @@ def check_lake_owner(settings: Settings, name: str) -> None:
     others = layers if name == MEDALLION.name else (MEDALLION.name,) if name in layers else ()
     if found := [other for other in others if (settings.checkpoint_dir / other).exists()]:
         raise SettingsError(
-            f"{settings.lake_dir} was built by the {' / '.join(found)} job (checkpoints in"
+            f"the lake in {settings.home} was built by the {' / '.join(found)} job (checkpoints in"
             f" {settings.checkpoint_dir}); the {name} job would read the hubs again into it. Keep running"
             f" {'the layer jobs' if name == MEDALLION.name else 'the medallion job'}, or use another SCOUT_HOME"
         )

@@ -3,6 +3,8 @@
 - ``merge_rows`` upserts on a key (MERGE), so writing the same rows twice is a no-op.
 - ``append_once`` appends with Delta's txnAppId/txnVersion, so Delta skips a batch id it has seen.
 - ``replace_all`` overwrites a table recomputed whole: writing it again gives the same table.
+
+Every function takes a ``tables.TableRef`` (from ``tables.locate``): a Delta folder or a catalog table.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 from delta.exceptions import DeltaConcurrentModificationException
 from delta.tables import DeltaTable
@@ -20,25 +21,42 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from include.settings import Settings
-from include.spark_jobs.tables import ALL_TABLES
+from include.spark_jobs.tables import ALL_TABLES, TableRef, locate
 
 
-def ensure_table(spark: SparkSession, path: Path, schema: StructType) -> DeltaTable:
-    """The table at ``path``, created with ``schema`` if missing. A table made by an earlier version of the
-    jobs gets the columns it lacks (null in its existing rows), so a lake survives an upgrade that adds
-    one (e.g. silver_transcripts' sentiment)."""
-    table = DeltaTable.createIfNotExists(spark).location(str(path)).addColumns(schema).execute()
+def delta_table(spark: SparkSession, ref: TableRef) -> DeltaTable:
+    if ref.path is None:
+        return DeltaTable.forName(spark, ref.qualified_name)
+    return DeltaTable.forPath(spark, str(ref.path))
+
+
+def ensure_table(spark: SparkSession, ref: TableRef, schema: StructType) -> DeltaTable:
+    """The table, created with ``schema`` if missing (a catalog table's schema too). A table made by an
+    earlier version of the jobs gets the columns it lacks (null in its existing rows), so a lake survives
+    an upgrade that adds one (e.g. silver_transcripts' sentiment)."""
+    if ref.path is None:  # SQL: Delta's table builder takes no catalog.schema.table name
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {ref.schema}")
+        spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.qualified_name} ({schema.toDDL()}) USING delta")
+        table = delta_table(spark, ref)
+    else:
+        table = DeltaTable.createIfNotExists(spark).location(str(ref.path)).addColumns(schema).execute()
     have = set(table.toDF().columns)
     missing = [f for f in schema.fields if f.name not in have]
     if missing:
         columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
-        spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS ({columns})")
-        table = DeltaTable.forPath(spark, str(path))
+        spark.sql(f"ALTER TABLE {ref.sql} ADD COLUMNS ({columns})")
+        table = delta_table(spark, ref)
     return table
 
 
+def exists(spark: SparkSession, ref: TableRef) -> bool:
+    if ref.path is None:
+        return spark.catalog.tableExists(ref.qualified_name)
+    return (ref.path / "_delta_log").exists()
+
+
 def merge_rows(
-    df: DataFrame, path: Path, keys: list[str], *, update: bool, target_filter: Column | None = None, tries: int = 5
+    df: DataFrame, ref: TableRef, keys: list[str], *, update: bool, target_filter: Column | None = None, tries: int = 5
 ) -> None:
     """Insert rows whose key is new; with ``update`` also overwrite rows whose key exists.
 
@@ -49,7 +67,7 @@ def merge_rows(
     layer jobs and a backfill running at once) is simply run again: it is idempotent.
     """
     spark = df.sparkSession
-    table = ensure_table(spark, path, df.schema)
+    table = ensure_table(spark, ref, df.schema)
     on = F.expr(" and ".join(f"t.{k} <=> s.{k}" for k in keys))
     if target_filter is not None:
         on = on & target_filter
@@ -66,31 +84,37 @@ def merge_rows(
             time.sleep(0.2 * attempt)
 
 
-def append_once(df: DataFrame, path: Path, app_id: str, batch_id: int) -> None:
-    (df.write.format("delta").mode("append").option("txnAppId", app_id).option("txnVersion", batch_id).save(str(path)))
+def _save(writer, ref: TableRef) -> None:
+    if ref.path is None:
+        writer.saveAsTable(ref.qualified_name)
+    else:
+        writer.save(str(ref.path))
 
 
-def replace_all(df: DataFrame, path: Path) -> None:
+def append_once(df: DataFrame, ref: TableRef, app_id: str, batch_id: int) -> None:
+    _save(df.write.format("delta").mode("append").option("txnAppId", app_id).option("txnVersion", batch_id), ref)
+
+
+def replace_all(df: DataFrame, ref: TableRef) -> None:
     """One commit that swaps the table's rows for ``df``'s (cheaper than a MERGE that updates every row)."""
-    df.write.format("delta").mode("overwrite").save(str(path))
+    _save(df.write.format("delta").mode("overwrite"), ref)
 
 
-def read_table(spark: SparkSession, path: Path) -> DataFrame:
-    return spark.read.format("delta").load(str(path))
+def read_table(spark: SparkSession, ref: TableRef) -> DataFrame:
+    if ref.path is None:
+        return spark.read.table(ref.qualified_name)
+    return spark.read.format("delta").load(str(ref.path))
 
 
-def read_between(spark: SparkSession, path: Path, first: datetime, last: datetime) -> DataFrame:
+def read_between(spark: SparkSession, ref: TableRef, first: datetime, last: datetime) -> DataFrame:
     """The table's rows with first <= ts <= last: Delta skips the files outside by their statistics."""
-    return read_table(spark, path).where(F.col("ts").between(F.lit(first), F.lit(last)))
+    return read_table(spark, ref).where(F.col("ts").between(F.lit(first), F.lit(last)))
 
 
 def table_counts(spark: SparkSession, settings: Settings, prefix: str = "") -> dict[str, int]:
     """Rows in every lakehouse table that exists (whose name starts with ``prefix``)."""
-    return {
-        table: read_table(spark, settings.table_path(table)).count()
-        for table in ALL_TABLES
-        if table.startswith(prefix) and (settings.table_path(table) / "_delta_log").exists()
-    }
+    refs = [locate(settings, table) for table in ALL_TABLES if table.startswith(prefix)]
+    return {ref.table: read_table(spark, ref).count() for ref in refs if exists(spark, ref)}
 
 
 @contextmanager

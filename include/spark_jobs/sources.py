@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from include.errors import SettingsError
+from include.spark_jobs.tables import TableRef
 
 
 def read_landing_files(spark: SparkSession, landing_dir: Path, hubs: Sequence[str], max_files: int = 100) -> DataFrame:
@@ -40,9 +41,11 @@ def read_landing_files(spark: SparkSession, landing_dir: Path, hubs: Sequence[st
     )
 
 
-def read_table_stream(spark: SparkSession, path: Path) -> DataFrame:
+def read_table_stream(spark: SparkSession, ref: TableRef) -> DataFrame:
     """A Delta table's new rows as a stream (the layer jobs chain through the tables this way)."""
-    return spark.readStream.format("delta").load(str(path))
+    if ref.path is None:
+        return spark.readStream.table(ref.qualified_name)
+    return spark.readStream.format("delta").load(str(ref.path))
 
 
 def eventhubs_kafka_options(connection_string: str, *, databricks: bool) -> tuple[str, dict[str, str]]:

@@ -1,12 +1,23 @@
 """The lakehouse's tables, declared once: name, layer, the key a row is identified by, and (silver) the
-quarantine table beside it. Every job, test and export names tables through this registry.
+quarantine table beside it. Every job, test and export names tables through this registry, and finds them
+through ``locate``:
+
+| settings            | a table is                                        | e.g.                                     |
+|---------------------|---------------------------------------------------|------------------------------------------|
+| SCOUT_CATALOG empty | a Delta folder under SCOUT_HOME/lake              | .scout/lake/silver_transcripts           |
+| SCOUT_CATALOG=<c>   | the table <c>.<SCOUT_LAKEHOUSE_SCHEMA>.<table>    | main.scout_lakehouse.silver_transcripts  |
+
+SCOUT_CATALOG is `main` by default on Databricks (Unity Catalog). The jobs never build a path themselves:
+``sinks`` and ``sources`` take the ``TableRef`` this returns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
+from include.settings import MARTS_SCHEMA, Settings
 from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection
 
 
@@ -81,3 +92,42 @@ def keys(name: str) -> list[str]:
 ALL_TABLES: tuple[str, ...] = tuple(
     name for t in TABLES.values() for name in ((t.name, t.quarantine) if t.quarantined else (t.name,))
 )
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """Where one table lives: a Delta folder (``path``) or a catalog table (``qualified_name``)."""
+
+    table: str
+    path: Path | None = None
+    qualified_name: str | None = None
+
+    @property
+    def schema(self) -> str | None:
+        """The catalog table's ``catalog.schema`` (None for a folder)."""
+        return self.qualified_name.rsplit(".", 1)[0] if self.qualified_name else None
+
+    @property
+    def sql(self) -> str:
+        """The table in Spark SQL: its name, or ``delta.`<path>```."""
+        return self.qualified_name or f"delta.`{self.path}`"
+
+    def __str__(self) -> str:
+        return self.qualified_name or str(self.path)
+
+
+def locate(settings: Settings, name: str) -> TableRef:
+    """Where the lakehouse table ``name`` lives under ``settings`` (see the module's table)."""
+    if name not in ALL_TABLES:
+        raise KeyError(f"{name!r} is not a lakehouse table (see include/spark_jobs/tables.py)")
+    if settings.catalog:
+        return TableRef(name, qualified_name=f"{settings.catalog}.{settings.lakehouse_schema}.{name}")
+    return TableRef(name, path=settings.lake_dir / name)
+
+
+def locate_mart(settings: Settings, name: str) -> TableRef:
+    """Where dbt keeps the mart ``name``: the dbt-spark metastore's warehouse folder on the embedded default,
+    ``<catalog>.scout_marts.<name>`` where SCOUT_CATALOG is set."""
+    if settings.catalog:
+        return TableRef(name, qualified_name=f"{settings.catalog}.{MARTS_SCHEMA}.{name}")
+    return TableRef(name, path=settings.warehouse_dir / f"{MARTS_SCHEMA}.db" / name)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from dataclasses import replace
 
 import pytest
@@ -19,20 +18,13 @@ from include.orchestration.runners.local import LocalRunner, group_members
 from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.progress import read_progress
+from include.spark_jobs.tables import locate
 from tests.expected import table_counts
+from tests.ports import wait_for
 
 pytestmark = pytest.mark.e2e
 
 GOLD = "gold_store_interaction_metrics"
-
-
-def wait_for(predicate, timeout: float, what: str, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def gold_rows(settings: Settings) -> int:
@@ -57,7 +49,7 @@ def test_start_kill_revive_stop(tmp_path, settings, spark):
     # that reads them: after bronze committed it (version 1 of its Delta log), before gold.
     day = synthetic.generate()
     synthetic.write_landing(day, lake.landing_dir)
-    committed = lake.table_path("bronze_stt_raw") / "_delta_log" / f"{1:020d}.json"
+    committed = locate(lake, "bronze_stt_raw").path / "_delta_log" / f"{1:020d}.json"
     wait_for(committed.exists, 240, "bronze to commit the new files", every=0.2)
     assert gold_rows(lake) == 0
     os.killpg(started.pid, signal.SIGKILL)
@@ -74,7 +66,7 @@ def test_start_kill_revive_stop(tmp_path, settings, spark):
     expected.pop("gold_dq_metrics")  # one row per rule per micro-batch: depends on how the files were batched
     counts = sinks.table_counts(spark, lake)
     assert {t: counts[t] for t in expected} == expected
-    gold = sinks.read_table(spark, lake.table_path(GOLD))
+    gold = sinks.read_table(spark, locate(lake, GOLD))
     assert gold.agg(F.sum("transcripts")).first()[0] == expected["silver_transcripts"]
 
     revived = runner.status().pid

@@ -12,7 +12,6 @@ latency is between one and two batch times.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
+from include.arguments import ArgumentParser
 from include.settings import Settings, load_settings
 from include.spark_jobs import jobs, medallion
 from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
@@ -30,7 +30,7 @@ WARM_UP = 2  # batches left out of the mean
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.batch")
+    parser = ArgumentParser(prog="python -m tools.benchmarks.batch")
     parser.add_argument("--events", type=int, default=1000, help="events per micro-batch")
     parser.add_argument("--batches", type=int, default=10, help="micro-batches to run (the first two warm up)")
     args = parser.parse_args()

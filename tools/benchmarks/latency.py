@@ -15,7 +15,6 @@ times transcripts until they are rows of bronze_stt_raw: the least latency any m
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import signal
@@ -30,8 +29,9 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
+from include.arguments import ArgumentParser
 from include.settings import PROJECT_ROOT, Settings, load_settings
-from include.spark_jobs.tables import BRONZE_TABLES, GOLD_STORE_INTERACTION_METRICS
+from include.spark_jobs.tables import BRONZE_TABLES, GOLD_STORE_INTERACTION_METRICS, locate
 from scout_edge.contract import Transcript
 from tools import kafka_broker
 
@@ -53,7 +53,7 @@ def visible_transcripts(settings: Settings, job: str) -> dict[str, int] | None:
 
     table = GOLD_STORE_INTERACTION_METRICS if job == "medallion" else BRONZE_TABLES[Transcript.hub]
     try:
-        delta = DeltaTable(str(settings.table_path(table)))
+        delta = DeltaTable(str(locate(settings, table).path))
     except Exception:  # not created yet
         return None
     if job != "medallion":
@@ -135,7 +135,7 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.latency")
+    parser = ArgumentParser(prog="python -m tools.benchmarks.latency")
     parser.add_argument("--rate", type=float, default=1000.0, help="events per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to produce")
     parser.add_argument("--interval", default="1 second", help="the medallion's processing-time trigger")

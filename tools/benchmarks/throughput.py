@@ -12,7 +12,6 @@ micro-batch's time per layer. Prints events per second, the ratio to the floor, 
 
 from __future__ import annotations
 
-import argparse
 import logging
 import shutil
 import tempfile
@@ -22,12 +21,13 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from include.arguments import ArgumentParser
 from include.settings import Settings, load_settings
 from include.spark_jobs import jobs, sinks
 from include.spark_jobs.rules.schemas import parse_payload
 from include.spark_jobs.session import get_spark
 from include.spark_jobs.silver.specs import CORRUPT, SILVER_TABLES
-from include.spark_jobs.tables import BRONZE_TABLES, SILVER_MULTIMODAL_ALIGNED
+from include.spark_jobs.tables import BRONZE_TABLES, SILVER_MULTIMODAL_ALIGNED, locate
 from include.spark_jobs.trigger import Trigger
 
 LINES_PER_FILE = 20_000
@@ -77,7 +77,7 @@ def timed(label: str, action) -> float:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="  %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.throughput")
+    parser = ArgumentParser(prog="python -m tools.benchmarks.throughput")
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
     base = load_settings()
@@ -103,7 +103,7 @@ def main() -> None:
             "medallion: bronze -> silver -> gold",
             lambda: jobs.run(jobs.MEDALLION.name, spark, settings, trigger),
         )
-        aligned = sinks.read_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED)).count()
+        aligned = sinks.read_table(spark, locate(settings, SILVER_MULTIMODAL_ALIGNED)).count()
         print(f"  (silver_multimodal_aligned: {aligned:,} speech x vision pairs)")
         print()
         print(f"events: {events:,} on {spark.sparkContext.defaultParallelism} cores")

@@ -11,9 +11,12 @@ starts the continuous medallion and returns; the health DAG asks it for the job'
 |--------------|------------------------------------------------------------|----------------|
 | local        | a detached process on this machine (the embedded default)  | ``local``      |
 | spark-submit | the same job submitted to a Spark master (standalone, ...) | ``local`` too  |
+| databricks   | a Databricks continuous job, through the Databricks provider | ``databricks`` |
 
-Both record the job's process in ``SCOUT_HOME/ops/<job>.run.json``; the job itself records its progress in
-``SCOUT_HOME/ops/<job>.progress.json`` (include/spark_jobs/progress.py).
+The engine is the settings' unless named: ``databricks`` when SCOUT_ENGINE=databricks, ``spark-submit``
+when SCOUT_SPARK_MASTER is set, else ``local``. The local engines record the job's process in
+``SCOUT_HOME/ops/<job>.run.json``; the job itself records its progress in ``SCOUT_HOME/ops/<job>.progress.json``
+(include/spark_jobs/progress.py), on Databricks in the job's volume.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from include.errors import SettingsError
-from include.settings import Settings
+from include.settings import Engine, Settings
 
 
 @dataclass(frozen=True)
@@ -65,16 +68,28 @@ class Runner(Protocol):
     def restart(self) -> RunState: ...
 
 
-ENGINES = ("local", "spark-submit")
+ENGINES = ("local", "spark-submit", "databricks")
+
+
+def default_engine(settings: Settings) -> str:
+    if settings.engine is Engine.DATABRICKS:
+        return "databricks"
+    return "spark-submit" if settings.spark_master else "local"
 
 
 def runner_for(settings: Settings, job: str = "medallion", engine: str | None = None) -> Runner:
-    """The runner of ``engine``, by default the settings' (SCOUT_SPARK_MASTER set: spark-submit to it)."""
+    """The runner of ``engine``, by default the settings' (see ``default_engine``)."""
     from include.orchestration.runners.local import LocalRunner
 
-    engine = engine or ("spark-submit" if settings.spark_master else "local")
+    engine = engine or default_engine(settings)
     if engine not in ENGINES:
         raise SettingsError(f"streaming engine {engine!r} is not one of: {', '.join(ENGINES)}")
+    if engine == "databricks":
+        from include.orchestration.runners.databricks import DatabricksRunner
+
+        if not settings.catalog:
+            raise SettingsError("the databricks engine needs SCOUT_CATALOG (or SCOUT_ENGINE=databricks)")
+        return DatabricksRunner(settings, job)
     if engine == "spark-submit":
         if not settings.spark_master:
             raise SettingsError("the spark-submit engine needs SCOUT_SPARK_MASTER (e.g. spark://127.0.0.1:7077)")

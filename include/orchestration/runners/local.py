@@ -88,18 +88,20 @@ class LocalRunner:
             return [sys.executable, "-m", "include.spark_jobs", *job_args]
         import pyspark
 
+        from include.spark_jobs.session import DELTA_CONF, spark_jars
+
         spark_submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
         entry = PROJECT_ROOT / "include" / "spark_jobs" / "__main__.py"
+        conf = {**DELTA_CONF, "spark.executor.memory": "1g"}
         return [
             str(spark_submit),
-            "--master",
-            self.master,
-            "--name",
-            f"scout-{self.job}",
-            "--py-files",  # the executors run the jobs' Python UDFs: they import include/ and scout_edge
-            str(self.code_zip),
-            "--conf",
-            "spark.executor.memory=1g",
+            *("--master", self.master, "--name", f"scout-{self.job}"),
+            # On the driver's classpath from its launch (Delta's session extension is loaded before any
+            # conf the job sets itself), and shipped to the executors.
+            *("--jars", ",".join(str(p) for p in spark_jars(self.settings))),
+            # The executors run the jobs' Python UDFs: they import include/ and scout_edge.
+            *("--py-files", str(self.code_zip)),
+            *(arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")),
             str(entry),
             *job_args,
         ]

@@ -40,6 +40,7 @@ from include.spark_jobs.tables import (
     SILVER_ANNOTATED_EVENTS,
     SILVER_TRANSCRIPTS,
     SILVER_VISUAL_DETECTIONS,
+    locate,
 )
 from include.spark_jobs.trigger import Trigger
 
@@ -124,7 +125,7 @@ def write_bronze_batch(settings: Settings, batch: DataFrame, batch_id: int, app:
 def stream(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFrame:
     """The silver job's input: every bronze table in one stream (each batch updates the silver tables it
     has rows for)."""
-    streams = [sources.read_table_stream(spark, settings.table_path(t)) for t in BRONZE_TABLES.values()]
+    streams = [sources.read_table_stream(spark, locate(settings, t)) for t in BRONZE_TABLES.values()]
     return reduce(DataFrame.unionByName, streams)
 
 
@@ -135,9 +136,9 @@ def _silver_schema(spark: SparkSession, table: SilverTable) -> T.StructType:
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
     """Create every silver, quarantine and metrics table up front, so readers never meet a missing one."""
     for table in SILVER_TABLES:
-        sinks.ensure_table(spark, settings.table_path(table.name), _silver_schema(spark, table))
-        sinks.ensure_table(spark, settings.table_path(table.quarantine), _schema(spark, QUARANTINE_SCHEMA))
-    sinks.ensure_table(spark, settings.table_path(GOLD_DQ_METRICS), _schema(spark, DQ_METRICS_SCHEMA))
+        sinks.ensure_table(spark, locate(settings, table.name), _silver_schema(spark, table))
+        sinks.ensure_table(spark, locate(settings, table.quarantine), _schema(spark, QUARANTINE_SCHEMA))
+    sinks.ensure_table(spark, locate(settings, GOLD_DQ_METRICS), _schema(spark, DQ_METRICS_SCHEMA))
     derived.ensure_tables(spark, settings)
 
 

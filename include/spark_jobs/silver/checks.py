@@ -17,7 +17,7 @@ from include.spark_jobs import concurrently, sinks
 from include.spark_jobs.rules.expectations import apply_expectations
 from include.spark_jobs.rules.schemas import parse_payload
 from include.spark_jobs.silver.specs import CORRUPT, DQ_METRICS_SCHEMA, WATERMARK_FLOOR, SilverTable
-from include.spark_jobs.tables import GOLD_DQ_METRICS
+from include.spark_jobs.tables import GOLD_DQ_METRICS, locate
 from scout_edge.contract import Event
 
 
@@ -112,8 +112,8 @@ def check(settings: Settings, table: SilverTable, bronze: DataFrame, batch_id: i
     already in the table.
     """
     spark = bronze.sparkSession
-    path = str(settings.table_path(table.name))
-    existing = sinks.read_table(spark, settings.table_path(table.name))  # ensure_tables made it
+    path = str(locate(settings, table.name))
+    existing = sinks.read_table(spark, locate(settings, table.name))  # ensure_tables made it
     newest = _newest_in(existing, path)
     floor = None if newest is None else newest - timedelta(seconds=settings.watermark_s)
     parsed = parse(bronze, table.event, floor).cache()
@@ -154,13 +154,13 @@ def write_checked(settings: Settings, checked: list[Checked], batch_id: int, app
     had already appended would count them twice."""
     spark = checked[0].new.sparkSession
     metrics = spark.createDataFrame([row for c in checked for row in c.metrics], schema=DQ_METRICS_SCHEMA)
-    first = [lambda: sinks.append_once(metrics, settings.table_path(GOLD_DQ_METRICS), f"{app}-dq", batch_id)]
+    first = [lambda: sinks.append_once(metrics, locate(settings, GOLD_DQ_METRICS), f"{app}-dq", batch_id)]
     first += [_append(settings, c.table.quarantine, c.quarantine, batch_id, app) for c in checked if c.dropped]
     concurrently.run_all(first)
     concurrently.run_all([_append(settings, c.table.name, c.new, batch_id, app) for c in checked if c.inserted])
     for c in checked:
-        _advance(str(settings.table_path(c.table.name)), c.newest)
+        _advance(str(locate(settings, c.table.name)), c.newest)
 
 
 def _append(settings: Settings, table: str, rows: DataFrame, batch_id: int, app: str) -> Callable[[], None]:
-    return lambda: sinks.append_once(rows, settings.table_path(table), f"{app}-{table}", batch_id)
+    return lambda: sinks.append_once(rows, locate(settings, table), f"{app}-{table}", batch_id)

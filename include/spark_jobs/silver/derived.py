@@ -34,6 +34,7 @@ from include.spark_jobs.tables import (
     SILVER_TRANSCRIPTS,
     SILVER_VISUAL_DETECTIONS,
     keys,
+    locate,
 )
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ ALIGNED_KEYS = keys(SILVER_MULTIMODAL_ALIGNED)
 
 def _around(spark: SparkSession, settings: Settings, table: str, first, last, margin: timedelta) -> DataFrame:
     """The silver table's rows with first - margin <= ts <= last + margin."""
-    return sinks.read_between(spark, settings.table_path(table), first - margin, last + margin)
+    return sinks.read_between(spark, locate(settings, table), first - margin, last + margin)
 
 
 def write_fusion(settings: Settings, touched: DataFrame) -> DataFrame | None:
@@ -66,7 +67,7 @@ def write_fusion(settings: Settings, touched: DataFrame) -> DataFrame | None:
     rows = fused.withColumn("ingest_time", F.current_timestamp()).select(*ANNOTATED_EVENTS.columns).localCheckpoint()
     if rows.isEmpty():
         return rows
-    sinks.merge_rows(rows, settings.table_path(SILVER_ANNOTATED_EVENTS), ["event_id"], update=False)
+    sinks.merge_rows(rows, locate(settings, SILVER_ANNOTATED_EVENTS), ["event_id"], update=False)
     return rows
 
 
@@ -103,9 +104,7 @@ def write_alignment(settings: Settings, transcripts: DataFrame | None, visuals: 
     # A pair already in the table has the same transcript time: the MERGE only looks at that time range,
     # so it reads the files of the batch's minutes, not the whole (ever growing) table.
     since = F.col("t.transcript_ts").between(F.lit(min(said_from)), F.lit(max(said_to)))
-    sinks.merge_rows(
-        rows, settings.table_path(SILVER_MULTIMODAL_ALIGNED), ALIGNED_KEYS, update=False, target_filter=since
-    )
+    sinks.merge_rows(rows, locate(settings, SILVER_MULTIMODAL_ALIGNED), ALIGNED_KEYS, update=False, target_filter=since)
 
 
 def write_batch(settings: Settings, transcripts: DataFrame | None, visuals: DataFrame | None) -> DataFrame | None:
@@ -130,7 +129,7 @@ def write_batch(settings: Settings, transcripts: DataFrame | None, visuals: Data
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:
-    transcripts = sinks.read_table(spark, settings.table_path(SILVER_TRANSCRIPTS)).limit(0)
-    visuals = sinks.read_table(spark, settings.table_path(SILVER_VISUAL_DETECTIONS)).limit(0)
+    transcripts = sinks.read_table(spark, locate(settings, SILVER_TRANSCRIPTS)).limit(0)
+    visuals = sinks.read_table(spark, locate(settings, SILVER_VISUAL_DETECTIONS)).limit(0)
     schema = interactions.aligned(transcripts, visuals, 1).withColumn("ingest_time", F.current_timestamp()).schema
-    sinks.ensure_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED), schema)
+    sinks.ensure_table(spark, locate(settings, SILVER_MULTIMODAL_ALIGNED), schema)
