@@ -104,3 +104,12 @@ def test_dags_import_with_the_image_layout(tmp_path):
     assert '"import_errors": {}' in report
     assert '"scout_slice"' in report
     assert str(home / "dags" / "scout_slice.py") in report  # the copy was parsed, not the checkout
+
+
+def test_the_astro_project_is_named_and_tracked():
+    import yaml
+
+    config = yaml.safe_load((PROJECT_ROOT / ".astro" / "config.yaml").read_text())
+    assert config["project"]["name"] == "scout"
+    tracked = subprocess.run(["git", "ls-files", ".astro"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert tracked.stdout.split() == [".astro/config.yaml"] or not (PROJECT_ROOT / ".git").exists()
