@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import DatabricksTokenProfileMapping
 
@@ -78,3 +78,16 @@ def operator_args() -> dict[str, object]:
         "mode": "reschedule",
         "poke_interval": 2,
     }
+
+
+def marts_task_group(settings: Settings, group_id: str = "dbt_marts") -> DbtTaskGroup:
+    """The dbt project as one Cosmos task group (one `dbt build` per run, a sensor per model); the slice
+    and the marts DAG render the same group."""
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=project_config(settings),
+        profile_config=profile_config(settings),
+        execution_config=execution_config(settings),
+        render_config=render_config(),
+        operator_args=operator_args(),
+    )

@@ -14,7 +14,7 @@ from include.spark_jobs.rules import interactions, schemas
 from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
 from include.spark_jobs.silver import derived as silver_derived
 from include.spark_jobs.silver import specs
-from include.spark_jobs.tables import SILVER_MULTIMODAL_ALIGNED, SILVER_TRANSCRIPTS, SILVER_VISUAL_DETECTIONS
+from include.spark_jobs.tables import SILVER_MULTIMODAL_ALIGNED, SILVER_TRANSCRIPTS, SILVER_VISUAL_DETECTIONS, locate
 from scout_edge.contract import Transcript
 
 pytestmark = pytest.mark.spark
@@ -148,17 +148,17 @@ def test_alignment_per_batch_pairs_new_rows_with_silver_whatever_arrives_last(sp
 
     def batch(table: str, rows: list[tuple], ddl: str):
         """Rows land in silver (as the batch's silver step does), then the batch's derived step runs."""
-        target = sinks.read_table(spark, settings.table_path(table))
+        target = sinks.read_table(spark, locate(settings, table))
         df = spark.createDataFrame(rows, ddl)
         df = df.select([F.col(c) if c in df.columns else F.lit(None).cast(t).alias(c) for c, t in target.dtypes])
-        df.write.format("delta").mode("append").save(str(settings.table_path(table)))
+        df.write.format("delta").mode("append").save(str(locate(settings, table).path))
         said = df if table == SILVER_TRANSCRIPTS else None
         seen = df if table == SILVER_VISUAL_DETECTIONS else None
         silver_derived.write_batch(settings, said, seen)
         return df
 
     def aligned_pairs() -> set[tuple[str, str]]:
-        table = sinks.read_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED))
+        table = sinks.read_table(spark, locate(settings, SILVER_MULTIMODAL_ALIGNED))
         return {(r.transcript_event_id, r.visual_event_id) for r in table.collect()}
 
     batch(SILVER_VISUAL_DETECTIONS, [("v1", "d1", "s1", "A", at(0), "counter", 1, 1, None, None)], SEEN)
@@ -174,4 +174,4 @@ def test_alignment_per_batch_pairs_new_rows_with_silver_whatever_arrives_last(sp
     batch(SILVER_TRANSCRIPTS, [("t3", "d1", "s1", "A", at(20), "late words")], SAID)  # an hour late
     assert aligned_pairs() == {("t1", "v1"), ("t2", "v3"), ("t3", "v1")}
     silver_derived.write_batch(settings, said, None)  # t1's batch replayed: nothing new
-    assert sinks.read_table(spark, settings.table_path(SILVER_MULTIMODAL_ALIGNED)).count() == 3
+    assert sinks.read_table(spark, locate(settings, SILVER_MULTIMODAL_ALIGNED)).count() == 3

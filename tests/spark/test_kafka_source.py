@@ -10,6 +10,7 @@ from confluent_kafka import Producer
 from include.local import synthetic
 from include.spark_jobs import jobs
 from include.spark_jobs.sinks import table_counts as lakehouse_counts
+from include.spark_jobs.tables import locate
 from include.spark_jobs.trigger import Trigger
 from scout_edge.contract import Heartbeat, Transcript
 from tests.expected import table_counts
@@ -35,7 +36,7 @@ def test_bronze_silver_gold_from_kafka_exactly_once(spark, lake, kafka_broker):
 
     jobs.run("bronze", spark, settings, Trigger())
     jobs.run("bronze", spark, settings, Trigger())  # nothing new on the topics: nothing new in bronze
-    stt = spark.read.format("delta").load(str(settings.table_path("bronze_stt_raw")))
+    stt = spark.read.format("delta").load(str(locate(settings, "bronze_stt_raw").path))
     positions = stt.select("kafka_partition", "kafka_offset").distinct().count()
     assert stt.where("kafka_offset is null or kafka_partition is null or source_file is not null").count() == 0
     assert positions == stt.count() == expected["bronze_lines"][Transcript.hub]

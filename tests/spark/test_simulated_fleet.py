@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 
 from include.local import synthetic
 from include.spark_jobs import jobs, silver, sinks
-from include.spark_jobs.tables import GOLD_DQ_METRICS
+from include.spark_jobs.tables import GOLD_DQ_METRICS, locate
 from include.spark_jobs.trigger import Trigger
 from scout_edge.contract import ContractError, parse_event
 from scout_edge.simulator import Fleet, FleetSpec
@@ -92,7 +92,7 @@ def test_simulated_fleet_with_faults_lands_exactly(spark, lake):
 
     dq = (
         spark.read.format("delta")
-        .load(str(lake.table_path(GOLD_DQ_METRICS)))
+        .load(str(locate(lake, GOLD_DQ_METRICS).path))
         .groupBy("expectation")
         .agg(F.sum("failed").alias("failed"), F.sum("dropped").alias("dropped"))
     )

@@ -15,6 +15,7 @@ from include.spark_jobs.rules import sentiment
 from include.spark_jobs.rules.expectations import Expectation, apply_expectations
 from include.spark_jobs.rules.schemas import BRONZE_SCHEMA, event_schema
 from include.spark_jobs.silver import specs
+from include.spark_jobs.tables import TableRef, locate
 from scout_edge.contract import EVENT_TYPES, Heartbeat, Transcript, VisualDetection
 
 pytestmark = pytest.mark.spark
@@ -126,7 +127,7 @@ def test_silver_batch_dedupes_and_a_replayed_batch_changes_nothing(spark, lake):
     write_silver(lake, batch, 0)  # the same micro-batch again, as after a crash
 
     def table(name):
-        return sinks.read_table(spark, lake.table_path(name))
+        return sinks.read_table(spark, locate(lake, name))
 
     stored = {r.event_id: r.sentiment for r in table("silver_transcripts").collect()}
     assert sorted(stored) == ["a", "b"]
@@ -175,16 +176,24 @@ def test_gold_aggregates_per_store_and_hour(spark):
 
 
 def test_merge_rows_is_idempotent_and_updates_in_place(spark, tmp_path):
-    path = tmp_path / "t"
+    path = TableRef("t", path=tmp_path / "t")
     sinks.merge_rows(spark.createDataFrame([("k1", 1), ("k2", 2)], "k string, v long"), path, ["k"], update=True)
     sinks.merge_rows(spark.createDataFrame([("k1", 1), ("k2", 5)], "k string, v long"), path, ["k"], update=True)
     assert sorted(tuple(r) for r in sinks.read_table(spark, path).collect()) == [("k1", 1), ("k2", 5)]
 
 
-def test_ensure_table_adds_the_columns_an_older_table_lacks(spark, tmp_path):
-    path = tmp_path / "t"
-    spark.createDataFrame([("k1", 1)], "k string, v long").write.format("delta").save(str(path))
+@pytest.mark.parametrize("where", ["folder", "catalog"])
+def test_ensure_table_adds_the_columns_an_older_table_lacks(spark, tmp_path, where):
+    if where == "folder":
+        path = TableRef("t", path=tmp_path / "t")
+        spark.createDataFrame([("k1", 1)], "k string, v long").write.format("delta").save(str(path.path))
+    else:
+        path = TableRef("t", qualified_name="spark_catalog.scout_sinks_test.t")
+        spark.sql("CREATE SCHEMA IF NOT EXISTS spark_catalog.scout_sinks_test")
+        spark.sql("DROP TABLE IF EXISTS spark_catalog.scout_sinks_test.t")
+        spark.createDataFrame([("k1", 1)], "k string, v long").write.format("delta").saveAsTable(path.qualified_name)
     sinks.ensure_table(spark, path, spark.createDataFrame([], "k string, v long, score double").schema)
+    sinks.append_once(spark.createDataFrame([("k2", 2, 0.5)], "k string, v long, score double"), path, "app", 0)
     sinks.append_once(spark.createDataFrame([("k2", 2, 0.5)], "k string, v long, score double"), path, "app", 0)
     assert sorted(tuple(r) for r in sinks.read_table(spark, path).collect()) == [("k1", 1, None), ("k2", 2, 0.5)]
 
@@ -223,12 +232,12 @@ def test_device_health_flags_a_device_that_went_silent(spark):
 def test_a_duplicate_arriving_in_a_later_batch_is_counted_not_inserted(spark, lake):
     write_silver(lake, bronze(spark, [transcript("a"), transcript("b")]), 0)
     write_silver(lake, bronze(spark, [transcript("b"), transcript("c")]), 1)
-    assert sorted(r.event_id for r in sinks.read_table(spark, lake.table_path("silver_transcripts")).collect()) == [
+    assert sorted(r.event_id for r in sinks.read_table(spark, locate(lake, "silver_transcripts")).collect()) == [
         "a",
         "b",
         "c",
     ]
-    dq = sinks.read_table(spark, lake.table_path("gold_dq_metrics")).where("expectation = 'unique_event_id'")
+    dq = sinks.read_table(spark, locate(lake, "gold_dq_metrics")).where("expectation = 'unique_event_id'")
     assert sorted((r.batch_id, r.dropped) for r in dq.collect()) == [(0, 0), (1, 1)]
 
 

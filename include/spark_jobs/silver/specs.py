@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 
-from include.spark_jobs.rules import sentiment
+from include.spark_jobs.rules import interactions, sentiment
 from include.spark_jobs.rules.expectations import Expectation
 from include.spark_jobs.rules.schemas import known_versions
 from include.spark_jobs.tables import (
@@ -77,6 +77,12 @@ class SilverTable:
         return TABLES[self.name].quarantine
 
 
+def scored_and_classified(transcripts: DataFrame) -> DataFrame:
+    """A transcript's sentiment, is_greeting, is_question and brand, derived once as silver takes it in:
+    gold and the dbt marts only aggregate what silver stored."""
+    return interactions.classify(sentiment.with_sentiment(transcripts))
+
+
 TRANSCRIPTS = SilverTable(
     SILVER_TRANSCRIPTS,
     Transcript,
@@ -101,7 +107,7 @@ TRANSCRIPTS = SilverTable(
         "schema_version",
         "ingest_time",
     ],
-    sentiment.with_sentiment,  # scored once here; gold only aggregates the scores
+    scored_and_classified,
 )
 
 HEARTBEATS = SilverTable(
