@@ -8,6 +8,7 @@ ScoutError
 ├── PipelineStepFailed   a step of a local run (e.g. a DAG task under `make demo`) did not succeed
 ├── BrokerFailed         the local Kafka broker (tools/kafka_broker.py) did not start or stop
 ├── FreshnessSLAMissed   a gold table got no new rows for longer than SCOUT_FRESHNESS_SLA
+├── ExportInvalid        a dashboard export does not match its JSON Schema: it was not published
 └── MigrationError       RetailAdvisorDB could not be migrated (unknown revision, not at head, ...)
     └── MigrationLocked  another run holds the migration lock and did not release it in time
 """
@@ -40,6 +41,10 @@ class BrokerFailed(ScoutError):
 
 
 class FreshnessSLAMissed(ScoutError):
+    pass
+
+
+class ExportInvalid(ScoutError):
     pass
 
 

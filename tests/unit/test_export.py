@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import json
+import stat
 from datetime import UTC, date, datetime
 
 import pytest
 
 from include.dashboard import export
+from include.errors import ExportInvalid
+from include.settings import Settings
+
+NOW = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
 
 
 def rows():
@@ -57,3 +62,70 @@ def test_a_failed_write_leaves_the_previous_export_and_no_temp_file(tmp_path):
         export.write_json_atomic(path, {"v": object()})  # not serialisable: fails half-way through
     assert json.loads(path.read_text()) == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["d.json"]
+
+
+def mart_rows() -> dict[str, list[dict]]:
+    """A row or two per mart, as Spark's Row.asDict() gives them (dates, datetimes, "a, b" lists)."""
+    day = date(2026, 11, 2)
+    return {
+        "store_daily_metrics": rows(),
+        "brand_performance_metrics": [
+            {"store_id": "s1", "metric_date": day, "brand": "Nescafe", "mentions": 2, "questions": 1,
+             "avg_sentiment": 0.25, "positive_mentions": 1, "negative_mentions": 0, "share_of_mentions": 1.0},
+        ],
+        "device_performance_metrics": [
+            {"device_id": "d1", "metric_date": day, "store_id": "s1", "client_version": "0.1.0", "heartbeats": 19,
+             "max_uptime_s": 32400.0, "offline_s": 0, "max_spool_depth": 0, "events": 30, "transcripts": 20,
+             "detections": 10, "avg_transcript_confidence": 0.87},
+        ],
+        "customer_session_metrics": [
+            {"store_id": "s1", "device_id": "d1", "session_id": "b", "session_date": day,
+             "started_at_utc": datetime(2026, 11, 2, 10, 0), "ended_at_utc": datetime(2026, 11, 2, 10, 5),
+             "duration_s": 300, "zones": 1, "dwell_s": 300.0, "transcripts": 3, "questions": 2, "words": 14,
+             "brands_asked": "Alaska, Nescafe", "greeted": True, "greeted_and_asked": True},
+            {"store_id": "s1", "device_id": "d1", "session_id": "a", "session_date": day,
+             "started_at_utc": datetime(2026, 11, 2, 9, 0), "ended_at_utc": datetime(2026, 11, 2, 9, 0),
+             "duration_s": 0, "zones": 1, "dwell_s": None, "transcripts": 0, "questions": 0, "words": 0,
+             "brands_asked": "", "greeted": False, "greeted_and_asked": False},
+        ],
+    }  # fmt: skip
+
+
+def test_every_export_is_published_world_readable_and_listed_in_the_index(tmp_path):
+    settings = Settings(home=tmp_path)
+    index = json.loads(export.publish_all(settings, mart_rows().__getitem__, NOW).read_text())
+    assert [(e["name"], e["file"], e["rows"], e["built_at"]) for e in index["exports"]] == [
+        ("store_daily_metrics", "store_daily_metrics.json", 3, "2026-11-03T06:00:00Z"),
+        ("brand_performance_metrics", "brand_performance_metrics.json", 1, "2026-11-03T06:00:00Z"),
+        ("device_performance_metrics", "device_performance_metrics.json", 1, "2026-11-03T06:00:00Z"),
+        ("customer_session_metrics", "customer_session_metrics.json", 2, "2026-11-03T06:00:00Z"),
+    ]
+    for entry in index["exports"]:
+        path = settings.export_dir / entry["file"]
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path  # a web server as another user reads it
+        assert json.loads(path.read_text())["version"] == entry["version"] == 1
+    sessions = json.loads((settings.export_dir / "customer_session_metrics.json").read_text())["rows"]
+    assert [(s["session_id"], s["started_at_utc"], s["brands_asked"]) for s in sessions] == [
+        ("a", "2026-11-02T09:00:00Z", []),
+        ("b", "2026-11-02T10:00:00Z", ["Alaska", "Nescafe"]),
+    ]
+
+
+def test_a_document_that_breaks_its_schema_is_refused_and_the_previous_exports_stay(tmp_path):
+    settings = Settings(home=tmp_path)
+    export.publish_all(settings, mart_rows().__getitem__, NOW)
+    before = {p.name: p.read_text() for p in settings.export_dir.iterdir()}
+    broken = mart_rows()
+    broken["device_performance_metrics"][0]["heartbeats"] = -1
+    with pytest.raises(ExportInvalid, match=r"device_performance_metrics v1 .* at rows/0/heartbeats: -1 is less"):
+        export.publish_all(settings, broken.__getitem__, datetime(2026, 11, 4, tzinfo=UTC))
+    assert {p.name: p.read_text() for p in settings.export_dir.iterdir()} == before
+
+
+def test_a_row_missing_a_column_is_named_in_the_refusal():
+    document = export.EXPORTS_BY_NAME["brand_performance_metrics"].document(
+        mart_rows()["brand_performance_metrics"], NOW
+    )
+    del document["rows"][0]["share_of_mentions"]
+    with pytest.raises(ExportInvalid, match="at rows/0: 'share_of_mentions' is a required property"):
+        export.validate(export.EXPORTS_BY_NAME["brand_performance_metrics"], document)

@@ -1,0 +1,38 @@
+"""The dbt marts and the dashboard exports, whenever a gold table got new rows (the stream health DAG
+emits its Asset event) or by hand: one `dbt build` of the project through Cosmos (staging, intermediate,
+the five marts, their tests), then every export validated against its schema and published with the
+index. The marts are incremental: a run recomputes only what new rows touched."""
+
+from __future__ import annotations
+
+from airflow.sdk import AssetAny, dag, task
+
+from include.orchestration import dbt as dbt_config
+from include.orchestration.assets import GOLD_ASSETS
+from include.orchestration.defaults import DEFAULT_ARGS, START_DATE
+from include.settings import load_settings
+
+settings = load_settings()
+
+
+@dag(
+    dag_id="scout_marts",
+    schedule=AssetAny(*GOLD_ASSETS.values()),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,  # dbt-spark's local metastore takes one dbt at a time; runs queue up, none is lost
+    tags=["scout", "dbt", "marts", "dashboard"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def scout_marts():
+    @task
+    def export_dashboard() -> str:
+        from include.orchestration.marts import export_dashboard
+
+        return export_dashboard()
+
+    dbt_config.marts_task_group(settings) >> export_dashboard()
+
+
+scout_marts()
