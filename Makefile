@@ -19,7 +19,7 @@ step = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
 .PHONY: help
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt edge/pyproject.toml
 	$(call step,Airflow environment ($(VENV)))
@@ -32,6 +32,14 @@ $(DBT_VENV)/.stamp: dbt-requirements.txt | $(VENV)/.stamp
 	$(call step,dbt environment ($(DBT_VENV)))
 	test -x $(DBT_VENV)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(DBT_VENV)
 	$(UV) pip install --python $(DBT_VENV)/bin/python -r dbt-requirements.txt
+	touch $@
+
+# checkov (Terraform security scan) in a virtualenv of its own: its pins clash with Airflow's.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.stamp: | $(VENV)/.stamp
+	$(call step,checkov ($(CHECKOV_VENV)))
+	test -x $(CHECKOV_VENV)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==3.3.30
 	touch $@
 
 $(STATE)/jars/.stamp: include/jars/pom.xml | $(VENV)/.stamp
@@ -55,15 +63,48 @@ $(DBT_PROJECT)/target/manifest.json: $(DBT_VENV)/.stamp $(shell find $(DBT_PROJE
 	$(DBT_VENV)/bin/dbt parse --quiet --project-dir $(DBT_PROJECT) --profiles-dir $(DBT_PROJECT) \
 	    --target-path target --log-path $(CURDIR)/$(STATE)/dbt-logs
 
+# Debian packages, installed when running as root, else named in one line (tools/system_packages.sh).
+# make demo also fetches the dashboard's Chart.js from npm.
+DEMO_PACKAGES := python3.11:python3.11 python3.11:python3.11-venv java:openjdk-17-jre-headless mvn:maven \
+    node:nodejs npm:npm
+# The tests also start PostgreSQL from its binaries, synthesize speech (espeak-ng) for Whisper, and run
+# Azurite (npm, above) for the Blob clip store, and drive the dashboard page in a headless Chromium.
+TEST_PACKAGES := $(DEMO_PACKAGES) /usr/lib/postgresql/*/bin/initdb:postgresql runuser:util-linux \
+    espeak-ng:espeak-ng chromium:chromium chromedriver:chromium-driver
+
+.PHONY: system-packages system-packages-test
+system-packages:  ## install the Debian packages make demo needs (as root), or name them
+	@tools/system_packages.sh $(DEMO_PACKAGES)
+system-packages-test:
+	@tools/system_packages.sh $(TEST_PACKAGES)
+
 .PHONY: install
-install: $(VENV)/.stamp $(DBT_VENV)/.stamp $(STATE)/jars/.stamp $(STATE)/kafka/libs/.stamp $(DBT_PROJECT)/target/manifest.json  ## create/update the environments and fetch the jars
+install: system-packages $(VENV)/.stamp $(DBT_VENV)/.stamp $(STATE)/jars/.stamp $(STATE)/kafka/libs/.stamp $(DBT_PROJECT)/target/manifest.json  ## create/update the environments and fetch the jars
 
 .PHONY: demo
-demo: install  ## run the edge-to-dashboard slice through Airflow on the embedded default
+demo: install dashboard-vendor  ## run the edge-to-dashboard slice through Airflow on the embedded default
 	$(call step,Slice DAG through Airflow (dag.test on SQLite))
 	$(PY) -m include.local demo
 
 # Azurite, Microsoft's Azure Storage emulator (npm), for the edge client's Blob clip store tests.
+# Chart.js from npm for the dashboard page (no CDN is reachable, and the page must work offline): only its
+# UMD build is kept, in $(STATE)/dashboard-vendor, which the page's server serves as /vendor/.
+CHARTJS_VERSION := 4.5.1
+$(STATE)/dashboard-vendor/.stamp-$(CHARTJS_VERSION):
+	$(call step,Chart.js $(CHARTJS_VERSION) from npm ($(STATE)/dashboard-vendor))
+	rm -rf $(STATE)/dashboard-vendor $(STATE)/dashboard-npm
+	npm install --prefix $(STATE)/dashboard-npm --no-audit --no-fund --loglevel=error chart.js@$(CHARTJS_VERSION)
+	mkdir -p $(STATE)/dashboard-vendor
+	cp $(STATE)/dashboard-npm/node_modules/chart.js/dist/chart.umd.js $(STATE)/dashboard-npm/node_modules/chart.js/LICENSE.md \
+	    $(STATE)/dashboard-vendor/
+	rm -rf $(STATE)/dashboard-npm
+	touch $@
+
+.PHONY: dashboard-vendor dashboard
+dashboard-vendor: $(STATE)/dashboard-vendor/.stamp-$(CHARTJS_VERSION)  ## fetch the dashboard's charting library (Chart.js) from npm
+dashboard: install dashboard-vendor  ## serve the Retail Advisor page over the exports on http://127.0.0.1:8050 (DASHBOARD_PORT)
+	$(PY) -m include.dashboard --port $${DASHBOARD_PORT:-8050}
+
 AZURITE_VERSION := 3.37.0
 $(STATE)/azurite/.stamp-$(AZURITE_VERSION):
 	$(call step,Azurite $(AZURITE_VERSION) from npm ($(STATE)/azurite))
@@ -71,19 +112,24 @@ $(STATE)/azurite/.stamp-$(AZURITE_VERSION):
 	touch $@
 
 .PHONY: test
-test: install $(STATE)/azurite/.stamp-$(AZURITE_VERSION)  ## lint, then run the whole test suite
-	$(call step,Lint (ruff, import contracts))
+test: system-packages-test install $(STATE)/azurite/.stamp-$(AZURITE_VERSION) $(STATE)/dashboard-vendor/.stamp-$(CHARTJS_VERSION) \
+    $(CHECKOV_VENV)/.stamp  ## lint, then run the whole test suite
+	$(call step,Lint (ruff, import contracts, checkov on infra/terraform, sqlfluff on the dbt models))
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(CHECKOV_VENV)/bin/checkov --directory infra/terraform --framework terraform --skip-download --compact --quiet
+	cd $(DBT_PROJECT) && $(CURDIR)/$(VENV)/bin/sqlfluff lint models --disable-progress-bar
 	$(call step,Tests)
 	$(PY) -m pytest
 
 .PHONY: lint
-lint: $(VENV)/.stamp  ## ruff, and the import direction (import-linter contracts in pyproject.toml)
+lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp  ## ruff, the import direction (import-linter contracts), checkov on infra/terraform, sqlfluff on the dbt models
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(CHECKOV_VENV)/bin/checkov --directory infra/terraform --framework terraform --skip-download --compact --quiet
+	cd $(DBT_PROJECT) && $(CURDIR)/$(VENV)/bin/sqlfluff lint models --disable-progress-bar
 
 .PHONY: up
 up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080 with this project's DAGs
@@ -96,11 +142,30 @@ medallion: install  ## bronze -> silver -> gold once over the landing zone (SCOU
 medallion-continuous: install  ## keep the medallion running, a micro-batch every 10 s (Ctrl-C stops)
 	$(PY) -m include.spark_jobs medallion --trigger continuous --interval "10 seconds"
 
+.PHONY: wheels
+wheels: $(VENV)/.stamp  ## the Databricks jobs' wheels (scout-pipeline from include/, scout-edge) into .scout/dist
+	$(PY) -c 'from include.deploy.pipeline import build_wheels; from include.settings import load_settings; [print(w) for w in build_wheels(load_settings().home / "dist")]'
+
+# Deploys (include/deploy): DRY_RUN=1 prints what each would do, with no tool or credential needed.
+DEPLOY_FLAGS = $(if $(DRY_RUN),--dry-run) $(if $(CONFIRM),--confirm)
+.PHONY: deploy deploy-infra deploy-pipeline deploy-airflow
+deploy: $(VENV)/.stamp  ## deploy-infra, deploy-pipeline, deploy-airflow in order (DRY_RUN=1: print the plans)
+	$(PY) -m include.deploy all $(DEPLOY_FLAGS)
+
+deploy-infra: $(VENV)/.stamp  ## Event Hubs with Terraform: plan; CONFIRM=1 applies it (DRY_RUN=1: print the commands)
+	$(PY) -m include.deploy infra $(DEPLOY_FLAGS)
+
+deploy-pipeline: $(VENV)/.stamp  ## the wheels and the dbt project to Databricks, scout-medallion and scout-marts created or reset
+	$(PY) -m include.deploy pipeline $(DEPLOY_FLAGS)
+
+deploy-airflow: $(VENV)/.stamp  ## the Airflow project to Astronomer (astro deploy), checked here first
+	$(PY) -m include.deploy airflow $(DEPLOY_FLAGS)
+
 .PHONY: stream-status
-stream-status: $(VENV)/.stamp  ## the streaming job's state as its runner sees it (ENGINE=local|spark-submit)
+stream-status: $(VENV)/.stamp  ## the streaming job's state as its runner sees it (ENGINE=local|spark-submit|databricks)
 	$(PY) -m include.orchestration.streaming $(ENGINE)
 
-.PHONY: bench bench-latency bench-batch bench-edge
+.PHONY: bench bench-latency bench-batch bench-recovery bench-edge
 bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
 	$(PY) -m tools.benchmarks.throughput --events $(or $(EVENTS),1000000)
 
@@ -109,6 +174,9 @@ bench-latency: install  ## continuous mode: Kafka -> gold latency p50/p95 at RAT
 
 bench-batch: install  ## what one medallion micro-batch of EVENTS (default 1000) costs, over BATCHES (default 10)
 	$(PY) -m tools.benchmarks.batch --events $(or $(EVENTS),1000) --batches $(or $(BATCHES),10)
+
+bench-recovery: install  ## streaming ops: health check time, kill -9 -> gold rows again, over ROUNDS (default 3)
+	$(PY) -m tools.benchmarks.recovery --rounds $(or $(ROUNDS),3)
 
 bench-edge: $(VENV)/.stamp  ## the edge client: speech-to-text RTF, vision fps, simulator events/s
 	$(VENV)/bin/scout-edge bench

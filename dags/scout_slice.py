@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import dag, task
-from cosmos import DbtTaskGroup
 
 from include.orchestration import alerts
 from include.orchestration import dbt as dbt_config
@@ -43,18 +42,11 @@ def scout_slice():
 
     @task
     def export_dashboard() -> str:
-        from include.orchestration.slice import export_dashboard
+        from include.orchestration.marts import export_dashboard
 
         return export_dashboard()
 
-    marts = DbtTaskGroup(
-        group_id="dbt_marts",
-        project_config=dbt_config.project_config(settings),
-        profile_config=dbt_config.profile_config(settings),
-        execution_config=dbt_config.execution_config(settings),
-        render_config=dbt_config.render_config(),
-        operator_args=dbt_config.operator_args(),
-    )
+    marts = dbt_config.marts_task_group(settings)
 
     generate_events() >> medallion() >> marts >> export_dashboard()
 

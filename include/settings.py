@@ -19,6 +19,10 @@
 | SCOUT_MAX_RESTARTS_PER_HOUR | 3                       | the health check's restarts of a dead job, per hour |
 | SCOUT_ALERT_FROM         | scout-alerts@scout.local   | sender of the alert e-mails                         |
 | SCOUT_BATCH_DEADLINE     | 30 minutes                 | time budget of a batch DAG run: a Deadline Alert    |
+| SCOUT_CATALOG            | (empty; `main` on databricks) | tables in this catalog, not folders under the lake |
+| SCOUT_LAKEHOUSE_SCHEMA   | scout_lakehouse            | the schema of the lakehouse's catalog tables        |
+| SCOUT_DATABRICKS_CODE_DIR | /Workspace/Shared/scout   | where the deploy puts the wheels and the dbt project |
+| SCOUT_DATABRICKS_WAREHOUSE_ID | (empty)                | the SQL warehouse the dbt marts job runs on         |
 
 Credentials never live here: only ids of Airflow connections (AIRFLOW_CONN_* locally, a secrets backend
 in production).
@@ -27,6 +31,7 @@ in production).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -78,6 +83,12 @@ class Settings:
     max_restarts_per_hour: int = 3
     alert_from: str = "scout-alerts@scout.local"
     batch_deadline: str = "30 minutes"
+    # Empty: each table is a Delta folder under lake_dir (the embedded default). Set (always on Databricks):
+    # each table is the catalog table <catalog>.<lakehouse_schema>.<table>. See spark_jobs/tables.py.
+    catalog: str = ""
+    lakehouse_schema: str = "scout_lakehouse"
+    databricks_code_dir: str = "/Workspace/Shared/scout"  # a workspace path, not a local one
+    databricks_warehouse_id: str = ""
 
     # Everything below lives under the one local state folder.
     @property
@@ -129,9 +140,6 @@ class Settings:
     def batch_deadline_s(self) -> int:
         return _seconds(self.batch_deadline)
 
-    def table_path(self, table: str) -> Path:
-        return self.lake_dir / table
-
 
 def _choice(env: Mapping[str, str], name: str, allowed: type[E], default: E) -> E:
     value = env.get(name, default).strip().lower()
@@ -153,8 +161,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the SCOUT_* settings. Raises SettingsError naming the bad setting."""
     env = os.environ if env is None else env
     defaults = Settings()
+    engine = _choice(env, "SCOUT_ENGINE", Engine, defaults.engine)
     return Settings(
-        engine=_choice(env, "SCOUT_ENGINE", Engine, defaults.engine),
+        engine=engine,
         source=_choice(env, "SCOUT_SOURCE", Source, defaults.source),
         home=_path(env, "SCOUT_HOME", defaults.home),
         dbt_executable=_path(env, "SCOUT_DBT_EXECUTABLE", defaults.dbt_executable),
@@ -173,7 +182,32 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         alert_from=env.get("SCOUT_ALERT_FROM", defaults.alert_from),
         batch_deadline=_interval(env, "SCOUT_BATCH_DEADLINE", defaults.batch_deadline),
+        catalog=_identifier(env, "SCOUT_CATALOG", DATABRICKS_CATALOG if engine is Engine.DATABRICKS else ""),
+        lakehouse_schema=_identifier(env, "SCOUT_LAKEHOUSE_SCHEMA", defaults.lakehouse_schema, required=True),
+        databricks_code_dir=_workspace_path(env, "SCOUT_DATABRICKS_CODE_DIR", defaults.databricks_code_dir),
+        databricks_warehouse_id=env.get("SCOUT_DATABRICKS_WAREHOUSE_ID", defaults.databricks_warehouse_id).strip(),
     )
+
+
+DATABRICKS_CATALOG = "main"  # Unity Catalog's default catalog, where SCOUT_CATALOG is not set on Databricks
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _workspace_path(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, default).strip().rstrip("/")
+    if not raw.startswith(("/Workspace/", "/Volumes/")):
+        raise SettingsError(f"{name}={raw!r} is not allowed; expected a /Workspace/... or /Volumes/... path")
+    return raw
+
+
+def _identifier(env: Mapping[str, str], name: str, default: str, *, required: bool = False) -> str:
+    """A catalog or schema name: letters, digits and _ (it goes into SQL unquoted)."""
+    raw = env.get(name, default).strip()
+    if not raw and required:
+        raise SettingsError(f"{name} is set but empty; unset it to use {default} or give a name")
+    if raw and not _IDENTIFIER.match(raw):
+        raise SettingsError(f"{name}={raw!r} is not allowed; expected a name of letters, digits and _ (e.g. main)")
+    return raw
 
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -201,8 +235,13 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, unit: str = "
 
 
 def _interval(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = env.get(name, default).strip()
+    return check_interval(name, env.get(name, default))
+
+
+def check_interval(name: str, raw: str) -> str:
+    """``raw`` if it is an interval Spark and these settings understand ('90 seconds', '1 hour')."""
+    raw = raw.strip()
     number, _, unit = raw.partition(" ")
-    if not number.isdigit() or unit.rstrip("s") not in _UNITS:
+    if not number.isdigit() or int(number) == 0 or unit.rstrip("s") not in _UNITS:
         raise SettingsError(f"{name}={raw!r} is not allowed; expected e.g. '90 seconds', '10 minutes', '1 hour'")
     return raw

@@ -10,6 +10,7 @@ from include.local.airflow import prepare_airflow, run_dag
 from include.settings import Settings, load_settings
 
 SLICE_DAG_ID = "scout_slice"
+DASHBOARD_URL = "http://127.0.0.1:8050/"  # `make dashboard` (DASHBOARD_PORT picks another port)
 
 
 def _say(message: str) -> None:
@@ -36,14 +37,31 @@ def summary(settings: Settings) -> str:
                 f"  {store['store_id']} {day['date']}: {day['interactions']} interactions,"
                 f" {day['transcripts']} transcripts, avg confidence {day['avg_confidence']}"
             )
+    lines += _mart_lines(settings)
     return "\n".join(lines)
+
+
+def _mart_lines(settings: Settings) -> list[str]:
+    """The marts as the index of exports lists them, with the brands customers asked about most."""
+    from include.dashboard import export
+
+    index_path = settings.export_dir / export.INDEX
+    index = json.loads(index_path.read_text())
+    lines = [f"marts and their exports (index: {index_path}):"]
+    lines += [f"  {e['source']:<38}{e['rows']:>4} rows  -> {e['file']} (v{e['version']})" for e in index["exports"]]
+    brands = json.loads((settings.export_dir / "brand_performance_metrics.json").read_text())["rows"]
+    top = sorted(brands, key=lambda r: (-r["mentions"], r["store_id"], r["brand"]))[:3]
+    lines += [f"  most named: {r['brand']} at {r['store_id']} ({r['mentions']} mentions, {r['questions']} questions)"
+              for r in top]  # fmt: skip
+    lines.append(f"dashboard: `make dashboard`, then {DASHBOARD_URL} (the page over these exports)")
+    return lines
 
 
 def _interaction_lines(settings: Settings, spark) -> list[str]:
     from include.spark_jobs import gold, sinks
-    from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS
+    from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS, locate
 
-    metrics = sinks.read_table(spark, settings.table_path(GOLD_STORE_INTERACTION_METRICS))
+    metrics = sinks.read_table(spark, locate(settings, GOLD_STORE_INTERACTION_METRICS))
     lines = ["gold_store_interaction_metrics per store:"]
     for r in gold.store_totals(metrics).orderBy("store_id").collect():
         lines.append(

@@ -54,13 +54,3 @@ def run_medallion() -> dict[str, int]:
     counts = sinks.table_counts(spark, settings)
     log.info("lakehouse tables: %s", counts)
     return counts
-
-
-def export_dashboard() -> str:
-    from include.dashboard import export
-
-    settings = load_settings()
-    rows = export.read_mart(settings, _local_spark(settings, "export"))
-    path = export.export_dashboard(settings, rows)
-    log.info("dashboard export: %s (%d store-days)", path, len(rows))
-    return str(path)

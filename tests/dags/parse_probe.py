@@ -54,7 +54,8 @@ def main(dags_folder: str) -> None:
             "file": dag.fileloc,
             "tags": sorted(dag.tags),
             "owner": dag.default_args.get("owner"),
-            "retries": [task.retries for task in dag.tasks],
+            "retries": {task.task_id: task.retries for task in dag.tasks},
+            "unalerted": [task.task_id for task in dag.tasks if not task.on_failure_callback],
             "tasks": len(dag.tasks),
         }
         for dag_id, dag in bag.dags.items()

@@ -15,6 +15,9 @@ from include.settings import DAGS_DIR
 
 PROBE = Path(__file__).with_name("parse_probe.py")
 PARSE_BUDGET_S = 1.0  # the whole dags/ folder, cold, as the DAG processor parses it
+# The freshness verdict: alerted another way (the e-mail `check` sends once per breach), and not retried
+# (a retry 30 s later would find the same stale table).
+ALERTED_ELSEWHERE = NOT_RETRIED = {("scout_stream_health", "sla")}
 
 
 def parse(dags_folder: Path) -> dict:
@@ -38,8 +41,11 @@ def problems(report: dict) -> list[str]:
             found.append(f"DAG {dag_id} has no tags")
         if not dag["owner"] or dag["owner"] == "airflow":
             found.append(f"DAG {dag_id} has no owner in default_args")
-        if not all(r and r > 0 for r in dag["retries"]):
+        if not all(r and r > 0 for t, r in dag["retries"].items() if (dag_id, t) not in NOT_RETRIED):
             found.append(f"DAG {dag_id} has tasks without retries")
+        unalerted = [t for t in dag["unalerted"] if (dag_id, t) not in ALERTED_ELSEWHERE]
+        if unalerted:
+            found.append(f"DAG {dag_id} has tasks whose failure e-mails no one: {', '.join(unalerted)}")
     found += [f"heavy module imported at parse time: {m}" for m in report["heavy_modules"]]
     found += [f"lookup while parsing: {what}" for what in report["lookups"]]
     found += [f"database query while parsing: {q}" for q in report["queries"]]
@@ -60,7 +66,7 @@ def test_project_dags_parse_within_budget(project_report):
     assert project_report["seconds"] < PARSE_BUDGET_S, f"dags/ took {project_report['seconds']:.2f} s to parse"
 
 
-def write_dag(folder: Path, name: str, top: str) -> None:
+def write_dag(folder: Path, name: str, top: str, alert: str = "lambda context: None") -> None:
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(
         textwrap.dedent(
@@ -70,7 +76,7 @@ def write_dag(folder: Path, name: str, top: str) -> None:
             {top}
 
             @dag(start_date=datetime(2026, 1, 1), schedule=None, tags=["t"],
-                 default_args={{"owner": "me", "retries": 1}})
+                 default_args={{"owner": "me", "retries": 1, "on_failure_callback": {alert}}})
             def {name}():
                 @task
                 def noop():
@@ -79,7 +85,7 @@ def write_dag(folder: Path, name: str, top: str) -> None:
 
             {name}()
             """
-        ).format(top=top, name=name.removesuffix(".py"))
+        ).format(top=top, name=name.removesuffix(".py"), alert=alert)
     )
 
 
@@ -97,6 +103,11 @@ def test_the_check_catches_a_connection_lookup_at_module_level(tmp_path):
     assert problems(parse(tmp_path)) == ["lookup while parsing: BaseHook.get_connection('x',)"]
 
 
+def test_the_check_catches_a_task_without_a_failure_alert(tmp_path):
+    write_dag(tmp_path, "silent.py", "", alert="None")
+    assert problems(parse(tmp_path)) == ["DAG silent has tasks whose failure e-mails no one: noop"]
+
+
 def test_the_check_catches_a_dag_without_tags_or_retries(tmp_path):
     (tmp_path / "bare.py").write_text(
         "from datetime import datetime\nfrom airflow.sdk import DAG\n"
@@ -107,4 +118,5 @@ def test_the_check_catches_a_dag_without_tags_or_retries(tmp_path):
         "DAG bare has no tags",
         "DAG bare has no owner in default_args",
         "DAG bare has tasks without retries",
+        "DAG bare has tasks whose failure e-mails no one: e",
     ]

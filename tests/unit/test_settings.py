@@ -12,7 +12,6 @@ def test_defaults_are_the_embedded_mode():
     settings = load_settings({})
     assert (settings.engine, settings.source) == ("local", "files")
     assert settings.home == PROJECT_ROOT / ".scout"
-    assert settings.table_path("bronze_stt_raw") == PROJECT_ROOT / ".scout" / "lake" / "bronze_stt_raw"
     assert settings.checkpoint_dir == PROJECT_ROOT / ".scout" / "checkpoints"
 
 
