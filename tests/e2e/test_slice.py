@@ -11,6 +11,7 @@ import pytest
 from include.dashboard.export import INDEX, MART
 from include.local import synthetic
 from include.local.airflow import prepare_airflow, run_dag
+from include.spark_jobs.silver import specs
 from include.spark_jobs.sinks import table_counts as lakehouse_counts
 from include.spark_jobs.tables import locate
 from scout_edge.contract import Transcript, to_iso
@@ -85,20 +86,8 @@ def test_the_demo_summary_lists_every_mart_with_its_rows(first_run, settings):
     assert lines.endswith("dashboard: `make dashboard`, then http://127.0.0.1:8050/ (the page over these exports)")
 
 
-def test_a_second_run_changes_nothing(first_run, settings, spark):
-    counts, document = first_run
-    marts = {mart: exported(settings, mart) for mart in EXPECTED}
-    run_dag("scout_slice")
-    again = json.loads((settings.export_dir / f"{MART}.json").read_text())
-    assert lakehouse_counts(spark, settings) == counts
-    assert again["stores"] == document["stores"]
-    assert again["generated_at"] >= document["generated_at"]
-    assert {mart: exported(settings, mart) for mart in EXPECTED} == marts  # incremental: no duplicates
-
-
-def test_a_late_transcript_is_folded_into_its_session_and_brand_day(first_run, settings):
-    """After the second run: one more question arrives for a session the marts already hold."""
-    day = synthetic.generate()
+def late_transcript(day: synthetic.SyntheticDay) -> tuple[Transcript, dict]:
+    """One more brand question, 20 s after the last thing said in a session the marts already hold."""
     session = EXPECTED["customer_session_metrics"](day)[0]
     said = [e for e in day.events if isinstance(e, Transcript) and e.session_id == session["session_id"]]
     text = next(
@@ -112,14 +101,40 @@ def test_a_late_transcript_is_folded_into_its_session_and_brand_day(first_run, s
         text=text,
         word_count=len(text.split()),
     )
-    hub = settings.landing_dir / Transcript.hub
-    (hub / "late-20261102.jsonl").write_text(late.to_json() + "\n")
-    day.events.append(late)  # what the independent computation now sees
+    return late, session
 
+
+@pytest.fixture(scope="module")
+def second_run(first_run, settings, spark):
+    """The slice again, with one late transcript landed since the first run: a second run adds exactly
+    that transcript and what it implies, nothing twice (the medallion's checkpoint, Delta transaction
+    ids, the marts' MERGE)."""
+    day = synthetic.generate()
+    late, session = late_transcript(day)
+    (settings.landing_dir / Transcript.hub / "late-20261102.jsonl").write_text(late.to_json() + "\n")
+    day.events.append(late)  # what the independent computations now see
     run_dag("scout_slice")
+    return day, late, session, lakehouse_counts(spark, settings)
 
-    for mart in ("customer_session_metrics", "brand_performance_metrics"):
-        assert exported(settings, mart) == EXPECTED[mart](day), mart
+
+def test_a_second_run_adds_exactly_the_late_transcript(first_run, second_run):
+    counts, _ = first_run
+    day, _, _, again = second_run
+    expected = table_counts(synthetic.expected_summary(day))
+    # gold_dq_metrics: the second micro-batch held transcripts only: a row per transcript rule, and the dedupe.
+    expected["gold_dq_metrics"] = counts["gold_dq_metrics"] + len(specs.TRANSCRIPTS.expectations) + 1
+    assert again == expected
+    assert again["silver_transcripts"] == counts["silver_transcripts"] + 1
+
+
+def test_after_the_second_run_every_mart_is_the_day_plus_the_late_transcript(second_run, settings):
+    day, late, session, _ = second_run
+    for mart, compute in EXPECTED.items():
+        assert exported(settings, mart) == compute(day), mart  # incremental: no duplicates, the late row in
     (row,) = [r for r in exported(settings, "customer_session_metrics") if r["session_id"] == session["session_id"]]
     assert row["transcripts"] == session["transcripts"] + 1
-    assert LINES[text][1] in row["brands_asked"]
+    assert LINES[late.text][1] in row["brands_asked"]
+    document = json.loads((settings.export_dir / f"{MART}.json").read_text())
+    assert {s["store_id"]: s["days"][0]["transcripts"] for s in document["stores"]} == {
+        store: m["transcripts"] for store, m in synthetic.expected_summary(day)["stores"].items()
+    }

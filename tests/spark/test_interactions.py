@@ -150,6 +150,8 @@ def test_alignment_per_batch_pairs_new_rows_with_silver_whatever_arrives_last(sp
         """Rows land in silver (as the batch's silver step does), then the batch's derived step runs."""
         target = sinks.read_table(spark, locate(settings, table))
         df = spark.createDataFrame(rows, ddl)
+        if table == SILVER_TRANSCRIPTS:
+            df = specs.TRANSCRIPTS.stored(df)  # silver scores and classifies each transcript it takes in
         df = df.select([F.col(c) if c in df.columns else F.lit(None).cast(t).alias(c) for c, t in target.dtypes])
         df.write.format("delta").mode("append").save(str(locate(settings, table).path))
         said = df if table == SILVER_TRANSCRIPTS else None

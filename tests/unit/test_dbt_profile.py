@@ -24,6 +24,18 @@ def test_profile_binds_to_loopback_only():
         assert params[key] == LOCAL_CONF[key], key
 
 
+def test_profile_sizes_spark_like_the_jobs():
+    """A dbt run is a cold JVM on 2 cores: the jobs' small-data settings matter most there."""
+    params = local_params()
+    for key in (
+        "spark.sql.shuffle.partitions",
+        "spark.default.parallelism",
+        "spark.databricks.delta.snapshotPartitions",
+        "spark.sql.codegen.cache.maxEntries",
+    ):
+        assert params[key] == LOCAL_CONF[key], key
+
+
 def test_profile_holds_no_secret():
     text = (DBT_PROJECT_DIR / "profiles.yml").read_text().lower()
     assert "token" not in text
