@@ -47,13 +47,20 @@ def engine_for(url: str) -> sa.Engine:
     return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
-def current(url: str) -> str | None:
+def heads(url: str) -> tuple[str, ...]:
+    """The revisions the database is at: one, or two while AudioURL is deprecated (0009 and 0011: the
+    history branches after 0008 and merges at 0012)."""
     engine = engine_for(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
     finally:
         engine.dispose()
+
+
+def current(url: str) -> str | None:
+    """The database's revision; several heads joined by "+" (e.g. "0009+0011"); None when unmanaged."""
+    return "+".join(heads(url)) or None
 
 
 def upgrade(url: str, target: str = "head") -> tuple[str | None, str | None]:
@@ -71,10 +78,13 @@ def downgrade(url: str, target: str) -> tuple[str | None, str | None]:
 
 
 def position(target: str | None) -> int:
-    """Index of a revision in the history: -1 for an empty database (None or base)."""
+    """Index of a revision in the history (base first): -1 for an empty database (None or base); for
+    several heads ("0009+0011"), the furthest one's."""
     ordered = [s.revision for s in revisions()]
     special = {None: -1, "base": -1, "head": len(ordered) - 1}
-    return special[target] if target in special else ordered.index(resolve(target))
+    if target in special:
+        return special[target]
+    return max(ordered.index(resolve(part)) for part in target.split("+"))
 
 
 def migrate_to(url: str, target: str) -> tuple[str | None, str | None]:
@@ -88,6 +98,11 @@ def render_sql(dialect: str, start: str | None, end: str) -> str:
     """Offline SQL from ``start`` (None or base = empty database) to ``end``, for a DBA (sqlcmd, psql)."""
     if dialect not in DIALECT_URLS:
         raise MigrationError(f"dialect {dialect!r} not supported; expected one of: {', '.join(DIALECT_URLS)}")
+    if "+" in (start or "") or "+" in end:
+        raise MigrationError(
+            f"offline SQL needs one revision at each end; {start or end!r} is two lines of the history"
+            " (AudioURL deprecated): render from 0009 or 0011 on their own"
+        )
     buffer = io.StringIO()
     config = alembic_config(DIALECT_URLS[dialect])
     config.output_buffer = buffer

@@ -45,9 +45,9 @@ def test_a_dry_run_changes_nothing(dag, db):
 
 def test_a_real_run_reaches_head_then_goes_back(dag, db):
     state, report = run(dag)
-    assert (state, report["before"], report["after"]) == ("success", None, "0010")
+    assert (state, report["before"], report["after"]) == ("success", None, "0012")
     state, report = run(dag, target_revision="0008")
-    assert (state, report["before"], report["after"]) == ("success", "0010", "0008")
+    assert (state, report["before"], report["after"]) == ("success", "0012", "0008")
     assert migrate.current(db) == "0008"
 
 

@@ -74,8 +74,9 @@ HEAD = {
             "WordCount": "int null",
             "LangCode": "str(8) null",
             "AudioURL": "str(500) null",
+            "EventID": "str(64) null",
         },
-        "indexes": _ix("SalesInteractionTranscripts", "InteractionID"),
+        "indexes": _ix("SalesInteractionTranscripts", "InteractionID", "EventID"),
     },
     "SalesInteractionTranscripts_AudioURLArchive": {
         "columns": {"TranscriptID": "int", "AudioURL": "str(500)", "ArchivedAtUtc": "datetime"},
@@ -103,8 +104,15 @@ HEAD = {
             "RegisteredAtUtc": "datetime",
             "LastSeenAtUtc": "datetime null",
             "IsActive": "bool",
+            "ConfigVersion": "int null",
+            "ConfigAckVersion": "int null",
+            "ConfigAckAtUtc": "datetime null",
         },
         "indexes": _ix("EdgeDeviceRegistry", "StoreID"),
+    },
+    "ScoutSyncState": {
+        "columns": {"Name": "str(64)", "Watermark": "datetime null", "UpdatedAtUtc": "datetime"},
+        "indexes": {},
     },
     "bronze_transcriptions": {
         "columns": {

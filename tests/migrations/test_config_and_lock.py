@@ -71,4 +71,4 @@ def test_a_second_sqlite_migration_refuses_while_the_first_holds_the_lock(tmp_pa
     assert migrate.current(f"sqlite:///{db}") is None
     freed = upgrade_cli(env)
     assert freed.returncode == 0, freed.stderr
-    assert migrate.current(f"sqlite:///{db}") == "0010"
+    assert migrate.current(f"sqlite:///{db}") == "0012"

@@ -29,23 +29,31 @@ def rows(url: str, sql: str) -> list[tuple]:
     return result
 
 
-def test_one_head_and_a_linear_history():
+def test_one_head_and_one_branch_for_the_audio_url_pair():
+    """Linear to 0008; then the AudioURL pair (0009, 0010) and 0011 side by side, merged by 0012: so the
+    database can go back to 0009 (AudioURL deprecated) and keep 0011."""
     script = migrate.script_directory()
-    assert script.get_heads() == ["0010"]
-    assert [s.revision for s in migrate.revisions()] == [f"{n:04d}" for n in range(1, 11)]
+    assert script.get_heads() == ["0012"]
+    down = {s.revision: s.down_revision for s in migrate.revisions()}
+    assert down == {
+        **{f"{n:04d}": (f"{n - 1:04d}" if n > 1 else None) for n in range(1, 11)},
+        "0011": "0008",
+        "0012": ("0010", "0011"),
+    }
     for s in migrate.revisions():
         assert callable(s.module.upgrade) and callable(s.module.downgrade), s.revision
-        assert s.module.FINGERPRINT, f"{s.revision} declares no fingerprint for `adopt`"
+        merge = isinstance(s.down_revision, tuple)
+        assert s.module.FINGERPRINT or merge, f"{s.revision} declares no fingerprint for `adopt`"
 
 
 def test_upgrade_from_empty_gives_the_expected_schema_exactly(db_url):
-    assert migrate.upgrade(db_url) == (None, "0010")
+    assert migrate.upgrade(db_url) == (None, "0012")
     assert describe(db_url) == HEAD
 
 
 def test_down_to_base_and_up_again(db_url):
     migrate.upgrade(db_url)
-    assert migrate.downgrade(db_url, "base") == ("0010", None)
+    assert migrate.downgrade(db_url, "base") == ("0012", None)
     assert describe(db_url) == {}
     migrate.upgrade(db_url)
     assert describe(db_url) == HEAD
@@ -53,17 +61,32 @@ def test_down_to_base_and_up_again(db_url):
 
 def test_every_step_down_and_up_round_trips(sqlite_url):
     migrate.upgrade(sqlite_url)
-    for script in reversed(migrate.revisions()):
-        migrate.downgrade(sqlite_url, "-1")
-        assert migrate.current(sqlite_url) == script.down_revision
+    # Past the merge "-1" is ambiguous (two heads): each step names its target; each revision's
+    # downgrade runs once on the way.
+    steps = {"0010": "0010+0011", "0009": "0009+0011", "0008": "0008"}
+    steps |= {f"{n:04d}": f"{n:04d}" for n in range(7, 0, -1)} | {"base": None}
+    for target, reached in steps.items():
+        migrate.downgrade(sqlite_url, target)
+        assert migrate.current(sqlite_url) == reached
     migrate.upgrade(sqlite_url)
     assert describe(sqlite_url) == HEAD
+
+
+def test_the_audio_url_line_goes_back_and_forth_without_the_other(db_url):
+    """The rollback's database step: 0009 undoes the merge and the restore only, head brings them back."""
+    migrate.upgrade(db_url)
+    assert migrate.migrate_to(db_url, "0009") == ("0012", "0009+0011")
+    schema = describe(db_url)
+    assert "AudioURL" not in schema["SalesInteractionTranscripts"]["columns"]
+    assert "EventID" in schema["SalesInteractionTranscripts"]["columns"] and "ScoutSyncState" in schema
+    assert migrate.migrate_to(db_url, "head") == ("0009+0011", "0012")
+    assert describe(db_url) == HEAD
 
 
 def test_upgrading_twice_is_a_no_op(db_url):
     migrate.upgrade(db_url)
     before = describe(db_url)
-    assert migrate.upgrade(db_url) == ("0010", "0010")
+    assert migrate.upgrade(db_url) == ("0012", "0012")
     assert describe(db_url) == before
 
 
@@ -79,7 +102,7 @@ def test_a_legacy_database_is_adopted_and_upgraded_to_the_clean_schema(db_url):
     assert "stamped revision 0001" in adoption.describe()
     assert migrate.current(db_url) == "0001"
 
-    assert migrate.upgrade(db_url) == ("0001", "0010")
+    assert migrate.upgrade(db_url) == ("0001", "0012")
     assert describe(db_url) == HEAD
     # The AudioURL values survived the deprecation (archived) and the restore (copied back).
     assert rows(db_url, 'SELECT "TranscriptID", "AudioURL" FROM "SalesInteractionTranscripts" ORDER BY 1') == list(
@@ -158,14 +181,14 @@ def test_a_second_migration_waits_for_the_lock_then_gives_up_clearly(postgres_ur
         _, err = waiting.communicate(timeout=120)
         assert waiting.returncode == 0, err
     holder.dispose()
-    assert migrate.current(postgres_url) == "0010"
+    assert migrate.current(postgres_url) == "0012"
 
 
 def test_two_upgrades_at_once_end_in_one_correct_schema(postgres_url):
     first, second = _upgrade_in_subprocess(postgres_url, 120), _upgrade_in_subprocess(postgres_url, 120)
     outputs = [p.communicate(timeout=180) for p in (first, second)]
     assert [first.returncode, second.returncode] == [0, 0], outputs
-    assert migrate.current(postgres_url) == "0010"
+    assert migrate.current(postgres_url) == "0012"
     assert describe(postgres_url) == HEAD
     assert rows(postgres_url, "SELECT count(*) FROM alembic_version") == [(1,)]
 
