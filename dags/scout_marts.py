@@ -1,7 +1,8 @@
 """The dbt marts and the dashboard exports, whenever a gold table got new rows (the stream health DAG
-emits its Asset event) or by hand: one `dbt build` of the project through Cosmos (staging, intermediate,
-the five marts, their tests), then every export validated against its schema and published with the
-index. The marts are incremental: a run recomputes only what new rows touched."""
+emits its Asset event) or by hand: RetailAdvisorDB's reference data mirrored in, one `dbt build` of the
+project through Cosmos (staging, intermediate, the five marts, their tests), then every export validated
+against its schema and published with the index, and the interactions written back to RetailAdvisorDB.
+The marts are incremental: a run recomputes only what new rows touched."""
 
 from __future__ import annotations
 
@@ -27,12 +28,25 @@ settings = load_settings()
 )
 def scout_marts():
     @task
+    def sync_reference() -> dict:
+        from include.orchestration.retail_sync import sync_reference
+
+        return sync_reference()
+
+    @task
     def export_dashboard() -> str:
         from include.orchestration.marts import export_dashboard
 
         return export_dashboard()
 
-    dbt_config.marts_task_group(settings) >> export_dashboard()
+    @task
+    def sync_interactions() -> dict:
+        from include.orchestration.retail_sync import sync_interactions
+
+        return sync_interactions()
+
+    marts = dbt_config.marts_task_group(settings)
+    sync_reference() >> marts >> [export_dashboard(), sync_interactions()]
 
 
 scout_marts()

@@ -1,5 +1,6 @@
-"""Edge-to-dashboard slice: landing files -> bronze -> silver -> gold (Spark + Delta) -> dbt marts (Cosmos)
--> Retail Advisor dashboard JSON. Runs on the embedded default; see README.md."""
+"""Edge-to-dashboard slice: landing files -> bronze -> silver -> gold (Spark + Delta) -> RetailAdvisorDB's
+reference data in -> dbt marts (Cosmos) -> Retail Advisor dashboard JSON, and the interactions out to
+RetailAdvisorDB. Runs on the embedded default (SQLite RetailAdvisorDB, migrated and seeded); see README.md."""
 
 from __future__ import annotations
 
@@ -35,10 +36,22 @@ def scout_slice():
         return generate_events()
 
     @task
+    def prepare_retail_db() -> dict:
+        from include.orchestration.slice import prepare_retail_db
+
+        return prepare_retail_db()
+
+    @task
     def medallion() -> dict[str, int]:
         from include.orchestration.slice import run_medallion
 
         return run_medallion()
+
+    @task
+    def sync_reference() -> dict:
+        from include.orchestration.retail_sync import sync_reference
+
+        return sync_reference()
 
     @task
     def export_dashboard() -> str:
@@ -46,9 +59,16 @@ def scout_slice():
 
         return export_dashboard()
 
+    @task
+    def sync_interactions() -> dict:
+        from include.orchestration.retail_sync import sync_interactions
+
+        return sync_interactions()
+
     marts = dbt_config.marts_task_group(settings)
 
-    generate_events() >> medallion() >> marts >> export_dashboard()
+    generate_events() >> prepare_retail_db() >> medallion() >> sync_reference() >> marts
+    marts >> [export_dashboard(), sync_interactions()]
 
 
 scout_slice()

@@ -9,8 +9,9 @@ ScoutError
 ├── BrokerFailed         the local Kafka broker (tools/kafka_broker.py) did not start or stop
 ├── FreshnessSLAMissed   a gold table got no new rows for longer than SCOUT_FRESHNESS_SLA
 ├── ExportInvalid        a dashboard export does not match its JSON Schema: it was not published
-└── MigrationError       RetailAdvisorDB could not be migrated (unknown revision, not at head, ...)
-    └── MigrationLocked  another run holds the migration lock and did not release it in time
+├── MigrationError       RetailAdvisorDB could not be migrated (unknown revision, not at head, ...)
+│   └── MigrationLocked  another run holds the migration lock and did not release it in time
+└── SyncIncomplete       the RetailAdvisorDB sync left rows out (e.g. a store the database does not know)
 """
 
 from __future__ import annotations
@@ -53,4 +54,8 @@ class MigrationError(ScoutError):
 
 
 class MigrationLocked(MigrationError):
+    pass
+
+
+class SyncIncomplete(ScoutError):
     pass

@@ -140,8 +140,80 @@ def customer_sessions(day: synthetic.SyntheticDay) -> list[dict]:
     return sorted(rows, key=lambda r: (r["store_id"], r["device_id"], r["started_at_utc"], r["session_id"]))
 
 
+# RetailAdvisorDB's reference data as the seed loads it (the input the sync mirrors into the lakehouse).
+STORE_NAMES = {
+    "store-001": ("Scout Sari-Sari Quezon City", "Quezon City"),
+    "store-002": ("Scout Sari-Sari Makati", "Makati"),
+}
+CATEGORIES = {
+    "Lucky Me": "Noodles",
+    "Bear Brand": "Dairy",
+    "Nescafe": "Coffee",
+    "Alaska": "Dairy",
+    "Safeguard": "Personal care",
+}
+
+
+def sales_interactions(day: synthetic.SyntheticDay) -> list[dict]:
+    vader = SentimentIntensityAnalyzer()
+    said: dict[tuple[str, str], list[Transcript]] = defaultdict(list)
+    seen: dict[tuple[str, str], list[VisualDetection]] = defaultdict(list)
+    for e in day.events:
+        if isinstance(e, Transcript):
+            said[(e.device_id, e.session_id)].append(e)
+        elif isinstance(e, VisualDetection):
+            seen[(e.device_id, e.session_id)].append(e)
+    rows = []
+    for (device, session), views in seen.items():
+        lines = sorted(said[(device, session)], key=lambda t: (_at(t.ts), t.event_id))
+        stamps = sorted([*(v.ts for v in views), *(t.ts for t in lines)], key=_at)
+        scores = [vader.polarity_scores(t.text)["compound"] for t in lines]
+        brands = sorted({LINES[t.text][1] for t in lines if LINES[t.text][1]})
+        store = views[0].store_id
+        rows.append(
+            {
+                "interaction_id": f"{device}|{session}",
+                "store_id": store,
+                "store_name": STORE_NAMES[store][0],
+                "city": STORE_NAMES[store][1],
+                "device_id": device,
+                "device_location": f"{store}/entrance",
+                "zone_id": min(views, key=lambda v: _at(v.ts)).zone_id,
+                "interaction_date": stamps[0][:10],
+                "started_at_utc": _z(stamps[0]),
+                "ended_at_utc": _z(stamps[-1]),
+                "duration_s": int(_at(stamps[-1]).timestamp() - _at(stamps[0]).timestamp()),
+                "dwell_s": max(v.dwell_s for v in views if v.dwell_s is not None),
+                "transcripts": len(lines),
+                "words": sum(t.word_count for t in lines),
+                "avg_sentiment": _round(sum(scores) / len(scores)) if scores else None,
+                "brands": brands,
+                "categories": sorted({CATEGORIES[b] for b in brands}),
+                "greeted": any(t.text in synthetic.GREETINGS for t in lines),
+                "asked": any(LINES[t.text][0] for t in lines),
+                "greeted_and_asked": bool(brands),  # as customer_sessions: a brand named after the greeting
+                "transcript_lines": [
+                    {
+                        "spoken_at_utc": _z(t.ts),
+                        "transcript_id": t.event_id,
+                        "text": t.text,
+                        "confidence": t.confidence,
+                        "word_count": t.word_count,
+                        "lang_code": t.language,
+                        "sentiment": score,
+                        "brand": LINES[t.text][1],
+                        "audio_url": t.audio_url,
+                    }
+                    for t, score in zip(lines, scores, strict=True)
+                ],
+            }
+        )
+    return sorted(rows, key=lambda r: (r["store_id"], r["started_at_utc"], r["interaction_id"]))
+
+
 EXPECTED = {
     "brand_performance_metrics": brand_performance,
     "device_performance_metrics": device_performance,
     "customer_session_metrics": customer_sessions,
+    "sales_interactions_enriched": sales_interactions,
 }

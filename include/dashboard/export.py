@@ -38,7 +38,12 @@ def _iso(value: datetime) -> str:
 
 
 def plain(value: Any) -> Any:
-    """A mart value as JSON: dates and times in ISO 8601 (UTC, Z), decimals as numbers."""
+    """A mart value as JSON: dates and times in ISO 8601 (UTC, Z), decimals as numbers, structs and arrays
+    (e.g. an interaction's transcript lines) field by field."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
     if isinstance(value, datetime):
         return _iso(value if value.tzinfo else value.replace(tzinfo=UTC))
     if isinstance(value, date):
@@ -169,6 +174,35 @@ EXPORTS = (
         order_by=("store_id", "device_id", "started_at_utc", "session_id"),
         lists=("brands_asked",),
     ),
+    Export(
+        "sales_interactions_enriched",
+        1,
+        columns=(
+            "interaction_id",
+            "store_id",
+            "store_name",
+            "city",
+            "device_id",
+            "device_location",
+            "zone_id",
+            "interaction_date",
+            "started_at_utc",
+            "ended_at_utc",
+            "duration_s",
+            "dwell_s",
+            "transcripts",
+            "words",
+            "avg_sentiment",
+            "brands",
+            "categories",
+            "greeted",
+            "asked",
+            "greeted_and_asked",
+            "transcript_lines",  # each line's text, sentiment, brand and audio_url (the clip's link)
+        ),
+        order_by=("store_id", "started_at_utc", "interaction_id"),
+        lists=("brands", "categories"),
+    ),
 )
 EXPORTS_BY_NAME = {e.name: e for e in EXPORTS}
 
@@ -233,7 +267,7 @@ def read_mart(settings: Settings, spark: SparkSession, mart: str = MART) -> list
     from include.spark_jobs.sinks import read_table
     from include.spark_jobs.tables import locate_mart
 
-    return [r.asDict() for r in read_table(spark, locate_mart(settings, mart)).collect()]
+    return [r.asDict(recursive=True) for r in read_table(spark, locate_mart(settings, mart)).collect()]
 
 
 def export_dashboard(settings: Settings, spark: SparkSession) -> Path:

@@ -59,6 +59,11 @@ def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def clip_url(device: str, event_id: str) -> str:
+    """Where a device's recorded clip of a transcript lives (its Blob Storage container, as AudioURL)."""
+    return f"https://clips.scout.example/{device}/{event_id}.wav"
+
+
 def _derived_id(session: str, what: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"scout:{session}:{what}"))
 
@@ -86,9 +91,10 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
         # The clerk greets first. Events added after the first release take their ids from the session
         # (uuid5), not from rng, so the seeded stream of everything else stays as it was.
         greeting = GREETINGS[len(events) % len(GREETINGS)]
+        greeting_id = _derived_id(session, "greeting")
         events.append(
             Transcript(
-                event_id=_derived_id(session, "greeting"),
+                event_id=greeting_id,
                 device_id=device,
                 store_id=store,
                 ts=to_iso(start + timedelta(seconds=30)),
@@ -97,6 +103,7 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
                 word_count=len(greeting.split()),
                 language="en",
                 confidence=0.9,
+                audio_url=clip_url(device, greeting_id),
                 source_file=f"{device}/{to_iso(start + timedelta(seconds=30))}.wav",
             )
         )
@@ -106,9 +113,10 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
             at += timedelta(minutes=rng.randint(1, 4))  # at most 12 minutes: the session stays in its hour
             text = rng.choice(PHRASES)
             asked.append(text)
+            said_id = _uuid(rng)
             events.append(
                 Transcript(
-                    event_id=_uuid(rng),
+                    event_id=said_id,
                     device_id=device,
                     store_id=store,
                     ts=to_iso(at),
@@ -117,6 +125,7 @@ def _device_sessions(rng: random.Random, store: str, device: str, sessions: int)
                     word_count=len(text.split()),
                     language="en",
                     confidence=round(rng.uniform(0.70, 0.99), 3),
+                    audio_url=clip_url(device, said_id),
                     source_file=f"{device}/{to_iso(at)}.wav",
                 )
             )

@@ -2,8 +2,8 @@
 (XCom-sized) that says what it did.
 
 The slice is the embedded default's demo: it generates the synthetic day (include.local, the one place
-the orchestration layer reaches into local extras) and runs Spark in the task, so it refuses to run
-with SCOUT_ENGINE=databricks, where the jobs run as Databricks jobs instead.
+the orchestration layer reaches into local extras), prepares the SQLite RetailAdvisorDB and runs Spark in
+the task, so it refuses to run with SCOUT_ENGINE=databricks, where the jobs run as Databricks jobs instead.
 
 Heavy imports (pyspark) happen inside the functions, never at DAG parse time.
 """
@@ -11,26 +11,11 @@ Heavy imports (pyspark) happen inside the functions, never at DAG parse time.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
-from include.errors import SettingsError
-from include.settings import Engine, Settings, load_settings
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+from include.orchestration.spark import local_spark
+from include.settings import load_settings
 
 log = logging.getLogger(__name__)
-
-
-def _local_spark(settings: Settings, what: str) -> SparkSession:
-    if settings.engine != Engine.LOCAL:
-        raise SettingsError(
-            f"SCOUT_ENGINE={settings.engine}: {what} runs as a Databricks job there, not inside Airflow;"
-            " this DAG drives the embedded default (SCOUT_ENGINE=local)"
-        )
-    from include.spark_jobs.session import get_spark
-
-    return get_spark(settings, f"scout-{what}")
 
 
 def generate_events() -> dict[str, int]:
@@ -43,13 +28,26 @@ def generate_events() -> dict[str, int]:
     return written
 
 
+def prepare_retail_db() -> dict[str, object]:
+    """RetailAdvisorDB at head with the reference stores, products and devices (both idempotent)."""
+    from include.retail_db import migrate
+    from include.retail_db.config import database_url
+    from include.retail_db.seed import seed
+
+    url = database_url()
+    before, after = migrate.upgrade(url)
+    inserted = seed(url)
+    log.info("RetailAdvisorDB %s -> %s; reference rows added: %s", before or "empty", after, inserted)
+    return {"revision": after, "seeded": inserted}
+
+
 def run_medallion() -> dict[str, int]:
     """Run the medallion (bronze -> silver -> gold, one query) available-now; return every table's rows."""
     from include.spark_jobs import jobs, sinks
     from include.spark_jobs.trigger import Trigger
 
     settings = load_settings()
-    spark = _local_spark(settings, "medallion")
+    spark = local_spark(settings, "medallion")
     jobs.run(jobs.MEDALLION.name, spark, settings, Trigger())
     counts = sinks.table_counts(spark, settings)
     log.info("lakehouse tables: %s", counts)

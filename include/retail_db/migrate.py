@@ -58,6 +58,14 @@ def heads(url: str) -> tuple[str, ...]:
         engine.dispose()
 
 
+def applied(url: str) -> set[str]:
+    """Every revision the database has, its heads' and all before them."""
+    found = heads(url)
+    if not found:
+        return set()
+    return {s.revision for s in script_directory().iterate_revisions(found, "base")}
+
+
 def current(url: str) -> str | None:
     """The database's revision; several heads joined by "+" (e.g. "0009+0011"); None when unmanaged."""
     return "+".join(heads(url)) or None

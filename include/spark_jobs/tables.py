@@ -25,6 +25,7 @@ class Layer(StrEnum):
     BRONZE = "bronze"
     SILVER = "silver"
     GOLD = "gold"
+    REFERENCE = "reference"  # RetailAdvisorDB's reference data, mirrored in by the sync (not the medallion)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ GOLD_DEVICE_HEALTH_SUMMARY = "gold_device_health_summary"
 GOLD_TRANSCRIPT_SENTIMENT = "gold_transcript_sentiment_analysis"
 GOLD_INSIGHT_FEEDBACK = "gold_insight_feedback"
 GOLD_DQ_METRICS = "gold_dq_metrics"
+REF_STORES = "ref_stores"
+REF_PRODUCTS = "ref_products"
+REF_CUSTOMERS = "ref_customers"
+REF_EDGE_DEVICES = "ref_edge_devices"
 
 _EVENTS = ("event_id",)
 TABLES: dict[str, Table] = {
@@ -80,6 +85,10 @@ TABLES: dict[str, Table] = {
         Table(GOLD_TRANSCRIPT_SENTIMENT, Layer.GOLD, ("store_id", "brand", "day")),
         Table(GOLD_INSIGHT_FEEDBACK, Layer.GOLD, ("store_id", "insight_type")),
         Table(GOLD_DQ_METRICS, Layer.GOLD, ("table", "batch_id", "expectation")),
+        Table(REF_STORES, Layer.REFERENCE, ("store_id",)),
+        Table(REF_PRODUCTS, Layer.REFERENCE, ("sku",)),
+        Table(REF_CUSTOMERS, Layer.REFERENCE, ("customer_id",)),
+        Table(REF_EDGE_DEVICES, Layer.REFERENCE, ("device_id",)),
     )
 }
 
@@ -90,8 +99,13 @@ def keys(name: str) -> list[str]:
 
 # Every table the medallion writes, quarantines beside their silver table.
 ALL_TABLES: tuple[str, ...] = tuple(
-    name for t in TABLES.values() for name in ((t.name, t.quarantine) if t.quarantined else (t.name,))
+    name
+    for t in TABLES.values()
+    if t.layer is not Layer.REFERENCE
+    for name in ((t.name, t.quarantine) if t.quarantined else (t.name,))
 )
+# The reference tables the RetailAdvisorDB sync mirrors into the lakehouse (include/retail_db/sync.py).
+REFERENCE_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES.values() if t.layer is Layer.REFERENCE)
 
 
 @dataclass(frozen=True)
@@ -118,7 +132,7 @@ class TableRef:
 
 def locate(settings: Settings, name: str) -> TableRef:
     """Where the lakehouse table ``name`` lives under ``settings`` (see the module's table)."""
-    if name not in ALL_TABLES:
+    if name not in ALL_TABLES and name not in REFERENCE_TABLES:
         raise KeyError(f"{name!r} is not a lakehouse table (see include/spark_jobs/tables.py)")
     if settings.catalog:
         return TableRef(name, qualified_name=f"{settings.catalog}.{settings.lakehouse_schema}.{name}")

@@ -31,6 +31,9 @@ def mart_rows(day: synthetic.SyntheticDay) -> dict[str, list[dict]]:
     rows |= {mart: compute(day) for mart, compute in EXPECTED.items()}
     for session in rows["customer_session_metrics"]:
         session["brands_asked"] = ", ".join(session["brands_asked"])
+    for interaction in rows["sales_interactions_enriched"]:
+        for listed in ("brands", "categories"):
+            interaction[listed] = ", ".join(interaction[listed])
     return rows
 
 
@@ -123,6 +126,18 @@ def test_every_number_shown_is_the_exports(page):
         assert shown(driver, "brands_asked", store=store) == ", ".join(
             sorted({b for r in mine for b in r["brands_asked"]})
         )
+    interactions = document("sales_interactions_enriched")["rows"]
+    assert interactions
+    for r in interactions:
+        key = {"interaction": r["interaction_id"]}
+        assert shown(driver, "store", **key) == r["store_name"]
+        assert shown(driver, "zone", **key) == r["zone_id"]
+        assert shown(driver, "duration_s", **key) == str(r["duration_s"])
+    links = {
+        a.get_attribute("data-audio"): a.get_attribute("href")
+        for a in driver.find_elements("css selector", "a[data-audio]")
+    }
+    assert links == {line["transcript_id"]: line["audio_url"] for r in interactions for line in r["transcript_lines"]}
     brands_chart = driver.execute_script(
         "return Chart.getChart('brands-chart').data.datasets.map(d => [d.label, d.data.reduce((a, b) => a + b, 0)])"
     )

@@ -7,13 +7,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from include.dashboard.export import INDEX, MART
 from include.local import synthetic
 from include.local.airflow import prepare_airflow, run_dag
 from include.spark_jobs.silver import specs
 from include.spark_jobs.sinks import table_counts as lakehouse_counts
-from include.spark_jobs.tables import locate
+from include.spark_jobs.tables import keys, locate
 from scout_edge.contract import Transcript, to_iso
 from tests.expected import table_counts
 from tests.expected_marts import EXPECTED, LINES
@@ -84,6 +85,89 @@ def test_the_demo_summary_lists_every_mart_with_its_rows(first_run, settings):
     top = max(EXPECTED["brand_performance_metrics"](day), key=lambda r: r["mentions"])
     assert f"most named: {top['brand']} at {top['store_id']} ({top['mentions']} mentions" in lines
     assert lines.endswith("dashboard: `make dashboard`, then http://127.0.0.1:8050/ (the page over these exports)")
+
+
+def utc_z(value: datetime | str) -> str:
+    """A database's naive UTC time (SQLite returns it as text) as the exports write it."""
+    value = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def interactions_in(url: str) -> dict[str, dict]:
+    """RetailAdvisorDB's interactions as the sync wrote them: per device|session its store, span, lines and
+    brand mentions."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    found: dict[str, dict] = {}
+    with engine.connect() as conn:
+        for device, session, store, start, end in conn.exec_driver_sql(
+            'SELECT i."DeviceID", i."SessionID", s."StoreCode", i."SessionStart", i."SessionEnd"'
+            ' FROM "SalesInteractions" i JOIN "Stores" s ON s."StoreID" = i."StoreID"'
+        ):
+            found[f"{device}|{session}"] = {"store": store, "span": (utc_z(start), utc_z(end))}
+            found[f"{device}|{session}"] |= {"lines": {}, "brands": {}}
+        for key, *line in conn.exec_driver_sql(
+            'SELECT i."DeviceID" || \'|\' || i."SessionID", t."EventID", t."TranscriptText", t."Confidence",'
+            ' t."WordCount", t."LangCode", t."AudioURL" FROM "SalesInteractionTranscripts" t'
+            ' JOIN "SalesInteractions" i ON i."InteractionID" = t."InteractionID"'
+        ):
+            found[key]["lines"][line[0]] = tuple(line[1:])
+        for key, brand, mentions in conn.exec_driver_sql(
+            'SELECT i."DeviceID" || \'|\' || i."SessionID", b."Brand", b."MentionCount"'
+            ' FROM "SalesInteractionBrands" b JOIN "SalesInteractions" i ON i."InteractionID" = b."InteractionID"'
+        ):
+            found[key]["brands"][brand] = mentions
+    engine.dispose()
+    return found
+
+
+def interactions_expected(day: synthetic.SyntheticDay) -> dict[str, dict]:
+    expected = {}
+    for r in EXPECTED["sales_interactions_enriched"](day):
+        lines = r["transcript_lines"]
+        expected[r["interaction_id"]] = {
+            "store": r["store_id"],
+            "span": (r["started_at_utc"], r["ended_at_utc"]),
+            "lines": {
+                x["transcript_id"]: (x["text"], x["confidence"], x["word_count"], x["lang_code"], x["audio_url"])
+                for x in lines
+            },
+            "brands": {b: sum(x["brand"] == b for x in lines) for b in r["brands"]},
+        }
+    return expected
+
+
+def test_the_lakehouse_mirrors_retail_advisor_dbs_reference_data(first_run, settings, spark):
+    from include.retail_db import sync
+    from include.retail_db.config import default_url
+    from include.spark_jobs.sinks import read_table
+
+    for table, rows in sync.read_reference(default_url(settings)).items():
+        key = keys(table)[0]
+        mirrored = {r[key]: r.asDict() for r in read_table(spark, locate(settings, table)).drop("synced_at").collect()}
+        assert mirrored == {r[key]: {**r, "deleted_in_source": False} for r in rows}, table
+        assert rows or table == "ref_customers", f"the seed has no {table}"  # it loads no customers
+
+
+def test_every_interaction_reached_retail_advisor_db(first_run, settings):
+    from include.retail_db.config import default_url
+
+    assert interactions_in(default_url(settings)) == interactions_expected(synthetic.generate())
+
+
+def test_postgresql_gets_the_same_interactions_and_a_rerun_writes_nothing(first_run, settings, spark, postgres_url):
+    from include.retail_db import lake, migrate, sync
+    from include.retail_db.seed import seed
+
+    migrate.upgrade(postgres_url)
+    seed(postgres_url)
+    expected = interactions_expected(synthetic.generate())
+    first = sync.write_sessions(postgres_url, lake.sessions_since(spark, settings, None))
+    assert (first.interactions.inserted, first.skipped) == (len(expected), [])
+    assert interactions_in(postgres_url) == expected
+    again = sync.write_sessions(postgres_url, lake.sessions_since(spark, settings, sync.watermark(postgres_url)))
+    written = [again.interactions, again.transcripts, again.brands]
+    assert [(w.inserted, w.updated) for w in written] == [(0, 0)] * 3
+    assert again.interactions.unchanged == len(expected)  # re-read within the look-back, left alone
 
 
 def late_transcript(day: synthetic.SyntheticDay) -> tuple[Transcript, dict]:

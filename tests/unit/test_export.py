@@ -88,6 +88,18 @@ def mart_rows() -> dict[str, list[dict]]:
              "duration_s": 0, "zones": 1, "dwell_s": None, "transcripts": 0, "questions": 0, "words": 0,
              "brands_asked": "", "greeted": False, "greeted_and_asked": False},
         ],
+        "sales_interactions_enriched": [
+            {"interaction_id": "d1|b", "store_id": "s1", "store_name": "Store One", "city": "Makati",
+             "device_id": "d1", "device_location": "s1/entrance", "zone_id": "counter", "interaction_date": day,
+             "started_at_utc": datetime(2026, 11, 2, 10, 0), "ended_at_utc": datetime(2026, 11, 2, 10, 5),
+             "duration_s": 300, "dwell_s": 300.0, "transcripts": 1, "words": 4, "avg_sentiment": 0.0,
+             "brands": "Alaska", "categories": "Dairy", "greeted": False, "asked": True, "greeted_and_asked": False,
+             "transcript_lines": [
+                 {"spoken_at_utc": datetime(2026, 11, 2, 10, 1), "transcript_id": "t1", "text": "do you have alaska",
+                  "confidence": 0.9, "word_count": 4, "lang_code": "en", "sentiment": 0.0, "brand": "Alaska",
+                  "audio_url": "https://clips.scout.example/d1/t1.wav"},
+             ]},
+        ],
     }  # fmt: skip
 
 
@@ -99,6 +111,7 @@ def test_every_export_is_published_world_readable_and_listed_in_the_index(tmp_pa
         ("brand_performance_metrics", "brand_performance_metrics.json", 1, "2026-11-03T06:00:00Z"),
         ("device_performance_metrics", "device_performance_metrics.json", 1, "2026-11-03T06:00:00Z"),
         ("customer_session_metrics", "customer_session_metrics.json", 2, "2026-11-03T06:00:00Z"),
+        ("sales_interactions_enriched", "sales_interactions_enriched.json", 1, "2026-11-03T06:00:00Z"),
     ]
     for entry in index["exports"]:
         path = settings.export_dir / entry["file"]
@@ -109,6 +122,22 @@ def test_every_export_is_published_world_readable_and_listed_in_the_index(tmp_pa
         ("a", "2026-11-02T09:00:00Z", []),
         ("b", "2026-11-02T10:00:00Z", ["Alaska", "Nescafe"]),
     ]
+
+
+def test_an_interaction_carries_its_lines_with_their_clips(tmp_path):
+    settings = Settings(home=tmp_path)
+    export.publish_all(settings, mart_rows().__getitem__, NOW)
+    (row,) = json.loads((settings.export_dir / "sales_interactions_enriched.json").read_text())["rows"]
+    assert (row["brands"], row["interaction_date"]) == (["Alaska"], "2026-11-02")
+    assert row["transcript_lines"] == [
+        {"spoken_at_utc": "2026-11-02T10:01:00Z", "transcript_id": "t1", "text": "do you have alaska",
+         "confidence": 0.9, "word_count": 4, "lang_code": "en", "sentiment": 0.0, "brand": "Alaska",
+         "audio_url": "https://clips.scout.example/d1/t1.wav"},
+    ]  # fmt: skip
+    broken = mart_rows()
+    broken["sales_interactions_enriched"][0]["transcript_lines"][0]["audio_url"] = ""
+    with pytest.raises(ExportInvalid, match=r"at rows/0/transcript_lines/0/audio_url"):
+        export.publish_all(settings, broken.__getitem__, NOW)
 
 
 def test_a_document_that_breaks_its_schema_is_refused_and_the_previous_exports_stay(tmp_path):

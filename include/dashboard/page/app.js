@@ -109,11 +109,56 @@ function drawSessions(doc) {
   ]);
 }
 
+function lines(row, r) {
+  // One list item per line said; its clip (audio_url) as a link, or "no clip" (the device keeps no audio,
+  // or AudioURL is deprecated).
+  const td = document.createElement("td");
+  td.className = "text";
+  const list = document.createElement("ol");
+  for (const line of r.transcript_lines) {
+    const item = document.createElement("li");
+    item.dataset.transcript = line.transcript_id;
+    item.textContent = `${line.text} `;
+    if (line.audio_url) {
+      const link = document.createElement("a");
+      link.href = line.audio_url;
+      link.textContent = "clip";
+      link.dataset.audio = line.transcript_id;
+      item.appendChild(link);
+    } else {
+      const none = document.createElement("span");
+      none.className = "muted";
+      none.textContent = "no clip";
+      item.appendChild(none);
+    }
+    list.appendChild(item);
+  }
+  td.appendChild(list);
+  row.appendChild(td);
+}
+
+function drawInteractions(doc) {
+  const body = tbody("interactions");
+  for (const r of doc.rows) {
+    const tr = body.insertRow();
+    const key = { interaction: r.interaction_id };
+    cell(tr, r.started_at_utc.replace("T", " ").replace("Z", ""), {}, true);
+    cell(tr, r.store_name || r.store_id, { ...key, metric: "store" }, true);
+    cell(tr, r.device_location || r.device_id, { ...key, metric: "device" }, true);
+    cell(tr, r.zone_id, { ...key, metric: "zone" }, true);
+    cell(tr, r.duration_s, { ...key, metric: "duration_s" });
+    cell(tr, r.avg_sentiment, { ...key, metric: "avg_sentiment" });
+    cell(tr, r.brands.join(", "), { ...key, metric: "brands" }, true);
+    lines(tr, r);
+  }
+}
+
 const DRAW = {
   store_daily_metrics: drawStores,
   brand_performance_metrics: drawBrands,
   device_performance_metrics: drawDevices,
   customer_session_metrics: drawSessions,
+  sales_interactions_enriched: drawInteractions,
 };
 
 async function fetchJson(path) {

@@ -14,6 +14,7 @@ renamed as (
         store_id,
         session_id,
         cast(ts as timestamp) as spoken_at_utc,
+        text as transcript_text,
         cast(word_count as bigint) as word_count,
         language as lang_code,
         cast(confidence as double) as confidence,

@@ -1,4 +1,5 @@
-"""A real PostgreSQL server for the migration tests: initdb + pg_ctl into a temp dir, on 127.0.0.1."""
+"""A real PostgreSQL server for the RetailAdvisorDB tests (migrations, sync): initdb + pg_ctl into a temp
+dir, on 127.0.0.1, one per test session; each test that asks gets a fresh database on it."""
 
 from __future__ import annotations
 

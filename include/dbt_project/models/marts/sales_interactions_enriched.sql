@@ -1,0 +1,165 @@
+-- The incremental branch reads these too (dbt cannot see refs inside is_incremental() at parse time).
+-- depends_on: {{ ref('stg_lakehouse__annotated_events') }}
+{{ config(materialized='incremental', incremental_strategy='merge', unique_key='interaction_id') }}
+
+with
+
+sessions as (
+
+    select * from {{ ref('int_session_activity') }}
+
+),
+
+transcripts as (
+
+    select * from {{ ref('stg_lakehouse__transcripts') }}
+    where session_id is not null
+
+),
+
+detections as (
+
+    select * from {{ ref('stg_lakehouse__visual_detections') }}
+    where session_id is not null
+
+),
+
+stores as (
+
+    select * from {{ ref('stg_retail_db__stores') }}
+
+),
+
+devices as (
+
+    select * from {{ ref('stg_retail_db__edge_devices') }}
+
+),
+
+brand_categories as (
+
+    select
+        brand,
+        min(category) as category
+    from {{ ref('stg_retail_db__products') }}
+    group by brand
+
+),
+
+{% if is_incremental() %}
+changed as (
+
+    {{ changed_since_last_run(ref('stg_lakehouse__transcripts'), ['device_id', 'session_id']) }}
+    union
+    {{ changed_since_last_run(ref('stg_lakehouse__visual_detections'), ['device_id', 'session_id']) }}
+    union
+    {{ changed_since_last_run(ref('stg_lakehouse__annotated_events'), ['device_id', 'session_id']) }}
+
+),
+
+sessions_to_build as (
+
+    select sessions.*
+    from sessions
+    left semi join changed
+        on sessions.device_id = changed.device_id and sessions.session_id = changed.session_id
+
+),
+{% else %}
+sessions_to_build as (
+
+    select * from sessions
+
+),
+{% endif %}
+
+said as (
+
+    select
+        transcripts.device_id,
+        transcripts.session_id,
+        round(avg(transcripts.sentiment), 4) as avg_sentiment,
+        concat_ws(', ', array_sort(collect_set(transcripts.brand))) as brands,
+        concat_ws(', ', array_sort(collect_set(brand_categories.category))) as categories,
+        -- every line of the session in the order it was said (the struct sorts on its first field)
+        array_sort(collect_list(named_struct(
+            'spoken_at_utc', transcripts.spoken_at_utc,
+            'transcript_id', transcripts.transcript_id,
+            'text', transcripts.transcript_text,
+            'confidence', transcripts.confidence,
+            'word_count', transcripts.word_count,
+            'lang_code', transcripts.lang_code,
+            'sentiment', transcripts.sentiment,
+            'brand', transcripts.brand,
+            'audio_url', transcripts.audio_url
+        ))) as transcript_lines
+
+    from transcripts
+    left semi join sessions_to_build
+        on
+            transcripts.device_id = sessions_to_build.device_id
+            and transcripts.session_id = sessions_to_build.session_id
+    left join brand_categories on transcripts.brand = brand_categories.brand
+    group by transcripts.device_id, transcripts.session_id
+
+),
+
+first_zone as (
+
+    select
+        detections.device_id,
+        detections.session_id,
+        min_by(detections.zone_id, detections.detected_at_utc) as zone_id
+
+    from detections
+    left semi join sessions_to_build
+        on
+            detections.device_id = sessions_to_build.device_id
+            and detections.session_id = sessions_to_build.session_id
+    group by detections.device_id, detections.session_id
+
+),
+
+final as (
+
+    select
+        concat(sessions_to_build.device_id, '|', sessions_to_build.session_id) as interaction_id,
+        sessions_to_build.session_id,
+        sessions_to_build.device_id,
+        sessions_to_build.store_id,
+        stores.store_name,
+        stores.region,
+        stores.city,
+        devices.device_location,
+        first_zone.zone_id,
+        to_date(sessions_to_build.started_at_utc) as interaction_date,
+        sessions_to_build.started_at_utc,
+        sessions_to_build.ended_at_utc,
+        cast(
+            unix_timestamp(sessions_to_build.ended_at_utc) - unix_timestamp(sessions_to_build.started_at_utc)
+            as bigint
+        ) as duration_s,
+        sessions_to_build.dwell_s,
+        sessions_to_build.transcripts,
+        sessions_to_build.words,
+        said.avg_sentiment,
+        coalesce(said.brands, '') as brands,
+        coalesce(said.categories, '') as categories,
+        sessions_to_build.greeted,
+        sessions_to_build.questions > 0 as asked,
+        sessions_to_build.greeted_and_asked,
+        coalesce(said.transcript_lines, array()) as transcript_lines,
+        sessions_to_build.source_ingested_at_utc,
+        current_timestamp() as loaded_at_utc
+
+    from sessions_to_build
+    left join said
+        on sessions_to_build.device_id = said.device_id and sessions_to_build.session_id = said.session_id
+    left join first_zone
+        on sessions_to_build.device_id = first_zone.device_id and sessions_to_build.session_id = first_zone.session_id
+    left join stores on sessions_to_build.store_id = stores.store_id
+    left join devices on sessions_to_build.device_id = devices.device_id
+
+)
+
+select * from final
