@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import time
 
+from include.errors import PipelineStepFailed
 from include.local.airflow import prepare_airflow, run_dag
+from include.local.progress import output_to, quiet_run
 from include.settings import Settings, load_settings
 
 SLICE_DAG_ID = "scout_slice"
@@ -37,8 +39,32 @@ def summary(settings: Settings) -> str:
                 f"  {store['store_id']} {day['date']}: {day['interactions']} interactions,"
                 f" {day['transcripts']} transcripts, avg confidence {day['avg_confidence']}"
             )
-    lines += _mart_lines(settings)
+    lines += _retail_db_lines()
+    lines += _mart_lines(settings)  # last: it ends with where to see the dashboard
     return "\n".join(lines)
+
+
+def _retail_db_lines() -> list[str]:
+    """What the sync wrote to RetailAdvisorDB."""
+    import sqlalchemy as sa
+
+    from include.retail_db.config import database_url
+
+    url = database_url()
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        count = lambda sql: conn.exec_driver_sql(sql).scalar_one()  # noqa: E731
+        interactions = count('SELECT count(*) FROM "SalesInteractions"')
+        lines, clips = conn.exec_driver_sql(
+            'SELECT count(*), count("AudioURL") FROM "SalesInteractionTranscripts"'
+        ).one()
+        brands = count('SELECT count(*) FROM "SalesInteractionBrands"')
+    engine.dispose()
+    where = sa.engine.make_url(url).render_as_string(hide_password=True)
+    return [
+        f"RetailAdvisorDB ({where}): {interactions} interactions, {lines} transcripts ({clips} with AudioURL),"
+        f" {brands} brand mentions"
+    ]
 
 
 def _mart_lines(settings: Settings) -> list[str]:
@@ -48,7 +74,7 @@ def _mart_lines(settings: Settings) -> list[str]:
     index_path = settings.export_dir / export.INDEX
     index = json.loads(index_path.read_text())
     lines = [f"marts and their exports (index: {index_path}):"]
-    lines += [f"  {e['source']:<38}{e['rows']:>4} rows  -> {e['file']} (v{e['version']})" for e in index["exports"]]
+    lines += [f"  {e['source']:<42}{e['rows']:>4} rows  -> {e['file']} (v{e['version']})" for e in index["exports"]]
     brands = json.loads((settings.export_dir / "brand_performance_metrics.json").read_text())["rows"]
     top = sorted(brands, key=lambda r: (-r["mentions"], r["store_id"], r["brand"]))[:3]
     lines += [f"  most named: {r['brand']} at {r['store_id']} ({r['mentions']} mentions, {r['questions']} questions)"
@@ -72,11 +98,19 @@ def _interaction_lines(settings: Settings, spark) -> list[str]:
 
 
 def demo() -> None:
+    """The slice through Airflow with a line per step; Airflow's, Spark's and dbt's output in a log file."""
     settings = load_settings()
     started = time.monotonic()
-    _say("preparing Airflow (SQLite under SCOUT_HOME/airflow)")
-    prepare_airflow(settings)
-    _say(f"running DAG {SLICE_DAG_ID}: generate_events -> bronze -> silver -> gold -> dbt_marts -> export")
-    run_dag(SLICE_DAG_ID)
-    print(summary(settings))
+    log = settings.home / "logs" / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    _say(f"logs of Airflow, Spark and dbt: {log}")
+    with output_to(log) as terminal:
+        terminal.write("  preparing Airflow (SQLite under SCOUT_HOME/airflow)\n")
+        prepare_airflow(settings)
+        terminal.write(f"  running DAG {SLICE_DAG_ID} with dag.test():\n")
+        try:
+            quiet_run(lambda: run_dag(SLICE_DAG_ID), terminal)
+        except PipelineStepFailed as error:
+            raise PipelineStepFailed(f"{error} (see {log})") from None
+        text = summary(settings)
+    print(text)
     print(f"slice finished in {time.monotonic() - started:.0f} s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -31,15 +32,21 @@ breaks()
 """
 
 
-def test_a_failed_task_is_named(tmp_path):
+def test_a_failed_task_is_named_on_a_quiet_terminal(tmp_path):
+    """`make demo`'s way of running a DAG: a line per task on the terminal, Airflow's logs in the file, and
+    a failed task named in its line and in the error."""
     # Airflow fixes its DAGs folder at import, so this DAG runs in a fresh interpreter pointed at it.
     dags = tmp_path / "dags"
     dags.mkdir()
     (dags / "breaks.py").write_text(FAILING_DAG)
+    log = tmp_path / "demo.log"
     script = (
         "from pathlib import Path; from include.local import airflow; from include.settings import load_settings\n"
-        f"airflow.prepare_airflow(load_settings(), Path({str(dags)!r}))\n"
-        f"airflow.run_dag('breaks', Path({str(dags)!r}))\n"
+        "from include.local.progress import output_to, quiet_run\n"
+        f"dags = Path({str(dags)!r})\n"
+        f"with output_to(Path({str(log)!r})) as terminal:\n"
+        "    airflow.prepare_airflow(load_settings(), dags)\n"
+        "    quiet_run(lambda: airflow.run_dag('breaks', dags), terminal)\n"
     )
     env = {**os.environ, "SCOUT_HOME": str(tmp_path / "home")}
     env.pop("AIRFLOW_HOME")
@@ -47,6 +54,13 @@ def test_a_failed_task_is_named(tmp_path):
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last == "include.errors.PipelineStepFailed: DAG breaks ended failed; tasks not successful: explode"
+    shown = [re.sub(r"\(\d+ s\)$", "(N s)", line.strip()) for line in result.stdout.splitlines()]
+    assert shown == [
+        f"{'fine':<34} done (N s)",
+        f"{'explode':<34} FAILED: boom (N s)",
+    ]
+    logged = log.read_text()
+    assert "[DAG TEST] end task task_id=fine" in logged and "RuntimeError: boom" in logged
 
 
 def test_the_command_exits_non_zero_with_the_error(monkeypatch, capsys):
