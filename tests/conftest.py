@@ -16,7 +16,7 @@ import pytest
 from include.local.airflow import airflow_local_env
 from include.settings import PROJECT_ROOT, Settings, load_settings
 
-pytest_plugins = ["tests.kafka", "tests.databricks_workspace", "tests.postgres"]
+pytest_plugins = ["tests.kafka", "tests.databricks_workspace", "tests.postgres", "tests.azurite"]
 
 _HOME = Path(tempfile.mkdtemp(prefix="scout-test-"))
 # Jars come from `make install` (Spark's and the Kafka broker's); tests use them in place.

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scout_edge import heartbeat
+from scout_edge import fleet, heartbeat
 from scout_edge.config import ConfigWatcher, DeviceConfig
 from scout_edge.contract import Event
 from scout_edge.errors import EdgeError
@@ -61,6 +61,17 @@ class EdgeClient:
         while not self.stopping.is_set():
             self.publish(heartbeat.collect(self.config, self.spool.stats(), disk))
             self.stopping.wait(self.config.heartbeat_interval_s)
+
+    def _fleet(self) -> None:
+        """Fetch this device's fleet config document (scout_edge.fleet) every ``[fleet] poll_s``; the
+        config watcher picks a new one up (an unreachable channel only delays it)."""
+        url = self.config.secret(self.config.fleet.url_env)
+        if not url:
+            log.warning("fleet config: %s is not set; the device runs on its file alone", self.config.fleet.url_env)
+            return
+        while not self.stopping.is_set():
+            fleet.sync(url, self.config.device_id, self.watcher.path)
+            self.stopping.wait(self.config.fleet.poll_s)
 
     def _audio_chunks(self) -> Iterator[tuple[np.ndarray, str | None]]:
         from scout_edge.audio import load_audio, microphone_chunks
@@ -141,6 +152,8 @@ class EdgeClient:
         )
         self.forwarder.start()
         self._guard("heartbeat", self._heartbeats)
+        if config.fleet.url_env:
+            self._guard("fleet", self._fleet)
         if config.vision.source.lower() not in OFF:
             self._guard("vision", self._sight)
         if config.audio.source.lower() not in OFF:

@@ -1,4 +1,6 @@
 """Device configuration: one TOML file per device, validated into typed dataclasses, reloaded on change.
+What the fleet's configuration channel sets (scout_edge.fleet: AudioURL on or off, the speech hotwords)
+is laid over the file's values from ``<device file>.fleet.json``.
 
 Every problem is reported as one :class:`ConfigError` naming the file and the key, e.g.
 ``device.toml: transport.kind: expected one of eventhub, file, kafka, got 'kafak'``. Relative paths are
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from scout_edge import fleet
 from scout_edge.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,12 @@ class SpoolConfig:
 
 
 @dataclass(frozen=True)
+class FleetConfig:
+    url_env: str | None = None  # env var holding this device's fleet config URL (a blob SAS URL, or file://)
+    poll_s: float = 60.0  # how often the client fetches it
+
+
+@dataclass(frozen=True)
 class DeviceConfig:
     device_id: str
     store_id: str
@@ -102,7 +111,10 @@ class DeviceConfig:
     redaction: RedactionConfig = field(default_factory=RedactionConfig)
     transport: TransportConfig = field(default_factory=TransportConfig)
     spool: SpoolConfig = field(default_factory=SpoolConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     base_dir: Path = field(default=Path("."), compare=False)
+    # Not in the file: the version of the fleet document laid over it (scout_edge.fleet), 0 for none.
+    config_version: int = 0
 
     def path(self, value: str) -> Path:
         """A path from the file, resolved against the file's folder."""
@@ -133,6 +145,7 @@ _POSITIVE = {
     "vision.detect_hz",
     "vision.idle_detect_s",
     "vision.detect_scale",
+    "fleet.poll_s",
 }
 _REDACTION_KINDS = ("card", "email", "phone")
 
@@ -148,19 +161,27 @@ def load(path: str | Path) -> DeviceConfig:
         raise ConfigError(f"{path}: cannot read it: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    overlay = fleet.read_overlay(path)
+    for key, where in fleet.FLEET_KEYS.items() if overlay else ():
+        *tables, name = where
+        target = raw
+        for table in tables:
+            target = target.setdefault(table, {})
+        target[name] = overlay[key]
     try:
         config = _build(DeviceConfig, raw, "")
         _check(config)
     except ConfigError as exc:
         raise ConfigError(f"{path.name}: {exc}") from None
-    return dataclasses.replace(config, base_dir=path.resolve().parent)
+    version = overlay["config_version"] if overlay else 0
+    return dataclasses.replace(config, base_dir=path.resolve().parent, config_version=version)
 
 
 def _build(cls: type, raw: Any, prefix: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(f"{prefix.rstrip('.') or 'file'}: expected a table")
     hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "base_dir"}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("base_dir", "config_version")}
     if unknown := sorted(set(raw) - set(fields)):
         raise ConfigError(f"{prefix}{unknown[0]}: unknown setting (known: {', '.join(sorted(fields))})")
     values = {}
@@ -233,7 +254,16 @@ def _get(config: Any, dotted: str) -> Any:
 
 # Settings a running client picks up without a restart; the rest (identity, transport, spool, sources)
 # are read once at start and a change is logged as needing a restart.
-RELOADABLE = ("location", "camera_angle", "audio_url_enabled", "heartbeat_interval_s", "stt", "vision", "redaction")
+RELOADABLE = (
+    "location",
+    "camera_angle",
+    "audio_url_enabled",
+    "heartbeat_interval_s",
+    "stt",
+    "vision",
+    "redaction",
+    "config_version",
+)
 
 
 class ConfigWatcher:
@@ -247,11 +277,15 @@ class ConfigWatcher:
         self.config = load(self.path)
         self._stamp = self._mtime()
 
-    def _mtime(self) -> float | None:
-        try:
-            return self.path.stat().st_mtime_ns
-        except OSError:
-            return None
+    def _mtime(self) -> tuple[int | None, ...]:
+        """The device file's and its fleet overlay's modification times."""
+        stamps = []
+        for file in (self.path, fleet.overlay_path(self.path)):
+            try:
+                stamps.append(file.stat().st_mtime_ns)
+            except OSError:
+                stamps.append(None)
+        return tuple(stamps)
 
     def poll(self) -> bool:
         """Reload if the file changed; True when a new config took effect."""

@@ -135,6 +135,9 @@ class Heartbeat(Event):
     spool_depth: int
     cpu_temp_c: float | None = None
     last_publish_ts: UtcTimestamp | None = None
+    # The fleet configuration version the device runs (its acknowledgement of what the fleet's config
+    # channel published to it); None before it received one.
+    config_version: int | None = None
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (

@@ -57,4 +57,5 @@ def collect(config: DeviceConfig, spool: SpoolStats, disk_path: Path) -> Heartbe
         spool_depth=spool.depth,
         cpu_temp_c=cpu_temp_c(),
         last_publish_ts=None if last is None else UtcTimestamp(to_iso(datetime.fromtimestamp(last, UTC))),
+        config_version=config.config_version or None,
     )

@@ -6,10 +6,13 @@ import shutil
 import subprocess
 import textwrap
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+
+# The repository's Azurite fixture (Azure Blob Storage's emulator; tests/azurite.py), shared with the
+# platform's tests: the edge tests run from the repository root (`make test`).
+pytest_plugins = ["tests.azurite"]
 
 EXAMPLE = Path(__file__).parents[1] / "install" / "device.example.toml"
 
@@ -64,42 +67,3 @@ def astronaut_bgr() -> np.ndarray:
     from skimage import data
 
     return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-
-
-AZURITE = Path(__file__).parents[2] / ".scout" / "azurite" / "node_modules" / ".bin" / "azurite-blob"
-AZURITE_ACCOUNT = "devstoreaccount1"
-# Azurite's documented, public development key (the same in every installation; not a secret).
-AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-
-
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory):
-    """Azure Blob Storage's emulator on a free loopback port: its blob endpoint, account and key."""
-    import socket
-    import time
-
-    if not AZURITE.exists():
-        pytest.fail(f"Azurite is not installed at {AZURITE}: `make test` installs it (npm)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tmp_path_factory.mktemp("azurite")
-    process = subprocess.Popen(
-        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(data), "--silent",
-         "--skipApiVersionCheck", "--loose"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"Azurite did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}", account=AZURITE_ACCOUNT, key=AZURITE_KEY)
-    process.kill()  # its data folder is a throwaway: no need for a graceful stop
-    process.wait(timeout=10)

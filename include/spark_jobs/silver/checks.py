@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from include.settings import Settings
-from include.spark_jobs import concurrently, sinks
+from include.spark_jobs import concurrently, flags, sinks
 from include.spark_jobs.rules.expectations import apply_expectations
 from include.spark_jobs.rules.schemas import parse_payload
 from include.spark_jobs.silver.specs import CORRUPT, DQ_METRICS_SCHEMA, WATERMARK_FLOOR, SilverTable
@@ -129,7 +129,10 @@ def check(settings: Settings, table: SilverTable, bronze: DataFrame, batch_id: i
         existing = existing.where(F.col("ts") >= F.lit(oldest - timedelta(seconds=settings.watermark_s)))
     # Materialized before anything is written: appending these rows must not change what "new" means.
     known = existing.select("event_id")
-    new = table.stored(valid.dropDuplicates(["event_id"]).join(known, "event_id", "left_anti")).localCheckpoint()
+    new = _projected(
+        settings, table, table.stored(valid.dropDuplicates(["event_id"]).join(known, "event_id", "left_anti"))
+    )
+    new = new.localCheckpoint()
     inserted = new.count()
     # Duplicates within the batch and of events already in silver (e.g. an edge retry an hour later).
     duplicates = outcome.valid_rows - inserted
@@ -145,6 +148,15 @@ def check(settings: Settings, table: SilverTable, bronze: DataFrame, batch_id: i
         outcome.extra["newest"],
         [parsed, valid],  # (``new`` is a local checkpoint: Spark's cleaner drops it with the last reference)
     )
+
+
+def _projected(settings: Settings, table: SilverTable, rows: DataFrame) -> DataFrame:
+    """The rows with every flagged column the pipeline flags switch off set to null (flags read each batch)."""
+    if not table.flagged:
+        return rows
+    on = flags.read(settings)
+    off = [column for column, flag in table.flagged.items() if not on[flag]]
+    return rows.withColumns({c: F.lit(None).cast(rows.schema[c].dataType) for c in off}) if off else rows
 
 
 def write_checked(settings: Settings, checked: list[Checked], batch_id: int, app: str) -> None:

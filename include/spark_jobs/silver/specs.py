@@ -8,7 +8,7 @@ gold_dq_metrics, one row per expectation per micro-batch (like the DLT event log
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame
 
@@ -67,6 +67,8 @@ class SilverTable:
     columns: list[str]
     # Columns silver derives from a new row, once, as it takes the row in (e.g. a transcript's sentiment).
     enrich: Callable[[DataFrame], DataFrame] | None = None
+    # column -> the pipeline flag (include/spark_jobs/flags.py) without which silver stores it as null.
+    flagged: dict[str, str] = field(default_factory=dict)
 
     def stored(self, rows: DataFrame) -> DataFrame:
         """Valid rows, as the table stores them."""
@@ -108,6 +110,7 @@ TRANSCRIPTS = SilverTable(
         "ingest_time",
     ],
     scored_and_classified,
+    flagged={"audio_url": "audio_url"},  # off while AudioURL is deprecated (the rollback DAG's pipeline step)
 )
 
 HEARTBEATS = SilverTable(
@@ -133,6 +136,7 @@ HEARTBEATS = SilverTable(
         "location",
         "spool_depth",
         "last_publish_ts",
+        "config_version",
         "schema_version",
         "ingest_time",
     ],
