@@ -11,7 +11,8 @@ ScoutError
 ├── ExportInvalid        a dashboard export does not match its JSON Schema: it was not published
 ├── MigrationError       RetailAdvisorDB could not be migrated (unknown revision, not at head, ...)
 │   └── MigrationLocked  another run holds the migration lock and did not release it in time
-└── SyncIncomplete       the RetailAdvisorDB sync left rows out (e.g. a store the database does not know)
+├── SyncIncomplete       the RetailAdvisorDB sync left rows out (e.g. a store the database does not know)
+└── RollbackValidationFailed  after the AudioURL rollback, a sample value is wrong at a layer (named)
 """
 
 from __future__ import annotations
@@ -58,4 +59,8 @@ class MigrationLocked(MigrationError):
 
 
 class SyncIncomplete(ScoutError):
+    pass
+
+
+class RollbackValidationFailed(ScoutError):
     pass

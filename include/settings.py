@@ -23,6 +23,9 @@
 | SCOUT_LAKEHOUSE_SCHEMA   | scout_lakehouse            | the schema of the lakehouse's catalog tables        |
 | SCOUT_DATABRICKS_CODE_DIR | /Workspace/Shared/scout   | where the deploy puts the wheels and the dbt project |
 | SCOUT_DATABRICKS_WAREHOUSE_ID | (empty)                | the SQL warehouse the dbt marts job runs on         |
+| SCOUT_DEVICE_CONFIG_CONN_ID | (empty: a folder)          | Airflow connection (wasb) of the devices' config blobs |
+| SCOUT_DEVICE_CONFIG_CONTAINER | device-config            | the blob container of the devices' config documents |
+| SCOUT_ROLLBACK_WAIT      | 5 minutes                  | how long the rollback waits for a running stream   |
 
 Credentials never live here: only ids of Airflow connections (AIRFLOW_CONN_* locally, a secrets backend
 in production).
@@ -89,6 +92,11 @@ class Settings:
     lakehouse_schema: str = "scout_lakehouse"
     databricks_code_dir: str = "/Workspace/Shared/scout"  # a workspace path, not a local one
     databricks_warehouse_id: str = ""
+    # Where the fleet's device configuration documents go (include/fleet/channels.py): empty, a folder
+    # under SCOUT_HOME (devices on this machine); else the Azure Blob account of this Airflow connection.
+    device_config_conn_id: str = ""
+    device_config_container: str = "device-config"
+    rollback_wait: str = "5 minutes"
 
     # Everything below lives under the one local state folder.
     @property
@@ -127,6 +135,15 @@ class Settings:
     @property
     def airflow_home(self) -> Path:
         return self.home / "airflow"
+
+    @property
+    def device_config_dir(self) -> Path:
+        """The devices' configuration documents when no blob connection is set (the embedded default)."""
+        return self.home / "device-config"
+
+    @property
+    def rollback_wait_s(self) -> int:
+        return _seconds(self.rollback_wait)
 
     @property
     def watermark_s(self) -> int:
@@ -186,6 +203,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lakehouse_schema=_identifier(env, "SCOUT_LAKEHOUSE_SCHEMA", defaults.lakehouse_schema, required=True),
         databricks_code_dir=_workspace_path(env, "SCOUT_DATABRICKS_CODE_DIR", defaults.databricks_code_dir),
         databricks_warehouse_id=env.get("SCOUT_DATABRICKS_WAREHOUSE_ID", defaults.databricks_warehouse_id).strip(),
+        device_config_conn_id=env.get("SCOUT_DEVICE_CONFIG_CONN_ID", defaults.device_config_conn_id).strip(),
+        device_config_container=_container(env, "SCOUT_DEVICE_CONFIG_CONTAINER", defaults.device_config_container),
+        rollback_wait=_interval(env, "SCOUT_ROLLBACK_WAIT", defaults.rollback_wait),
     )
 
 
@@ -207,6 +227,19 @@ def _identifier(env: Mapping[str, str], name: str, default: str, *, required: bo
         raise SettingsError(f"{name} is set but empty; unset it to use {default} or give a name")
     if raw and not _IDENTIFIER.match(raw):
         raise SettingsError(f"{name}={raw!r} is not allowed; expected a name of letters, digits and _ (e.g. main)")
+    return raw
+
+
+_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def _container(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, default).strip()
+    if not _CONTAINER.match(raw):
+        raise SettingsError(
+            f"{name}={raw!r} is not allowed; expected an Azure Blob container name: 3-63 lowercase letters,"
+            " digits and single hyphens"
+        )
     return raw
 
 

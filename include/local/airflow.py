@@ -68,8 +68,9 @@ def prepare_airflow(settings: Settings, dags_folder: Path = DAGS_DIR) -> None:
         Pool.create_or_update_pool(name, slots=slots, description=description, include_deferred=False)
 
 
-def run_dag(dag_id: str, dags_folder: Path = DAGS_DIR):
-    """dag.test() one DAG of ``dags_folder``; raise PipelineStepFailed naming the tasks that failed."""
+def run_dag(dag_id: str, dags_folder: Path = DAGS_DIR, conf: dict | None = None):
+    """dag.test() one DAG of ``dags_folder`` (with ``conf`` as its params); raise PipelineStepFailed naming
+    the tasks that failed."""
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState, TaskInstanceState
 
@@ -80,7 +81,7 @@ def run_dag(dag_id: str, dags_folder: Path = DAGS_DIR):
     # Airflow 3.3.2: dag.test() of a DAG with a deadline crashes after a successful run ('dict' object has
     # no attribute 'hex', apache/airflow#73428); deadlines need a scheduler and triggerer anyway.
     dag.deadline = None
-    run = dag.test()
+    run = dag.test(run_conf=conf)
     if run.state != DagRunState.SUCCESS:
         failed = [ti.task_id for ti in run.get_task_instances() if ti.state != TaskInstanceState.SUCCESS]
         raise PipelineStepFailed(f"DAG {dag_id} ended {run.state}; tasks not successful: {', '.join(failed)}")

@@ -80,6 +80,25 @@ def operator_args() -> dict[str, object]:
     }
 
 
+def rebuild_task(settings: Settings, task_id: str, models: list[str]):
+    """One task: `dbt build --full-refresh` of ``models`` (and their tests), e.g. after a backfill changed
+    rows the incremental marts already hold (the AudioURL rollback)."""
+    from cosmos.operators.local import DbtBuildLocalOperator
+
+    return DbtBuildLocalOperator(
+        task_id=task_id,
+        project_dir=str(DBT_PROJECT_DIR),
+        profile_config=profile_config(settings),
+        dbt_executable_path=str(settings.dbt_executable),
+        invocation_mode=InvocationMode.SUBPROCESS,
+        select=models,
+        full_refresh=True,
+        install_deps=False,
+        env=project_config(settings).env_vars,
+        pool=DBT_POOL,
+    )
+
+
 def marts_task_group(settings: Settings, group_id: str = "dbt_marts") -> DbtTaskGroup:
     """The dbt project as one Cosmos task group (one `dbt build` per run, a sensor per model); the slice
     and the marts DAG render the same group."""
