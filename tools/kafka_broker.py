@@ -72,6 +72,15 @@ def _java(settings: Settings, *args: str) -> list[str]:
     return ["java", "-Xmx512m", "-cp", f"{libs}/*", *args]
 
 
+def _cluster_id() -> str:
+    """A random cluster id as Kafka writes them: base64url of a UUID, never starting with '-' (which
+    StorageTool's argument parser would take for an option, as Kafka's own ``Uuid.randomUuid`` avoids)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -88,12 +97,14 @@ def start(
     props = data_dir / "server.properties"
     props.write_text(_properties(data_dir, port, controller_port))
     if not (data_dir / "logs" / "meta.properties").exists():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        subprocess.run(
+        cluster_id = _cluster_id()
+        formatted = subprocess.run(
             _java(settings, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)),
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if formatted.returncode:
+            raise BrokerFailed(f"Kafka could not format {data_dir / 'logs'}: {formatted.stderr.strip()[-2000:]}")
     log = (data_dir / "broker.log").open("w")
     process = subprocess.Popen(
         _java(settings, "kafka.Kafka", str(props)), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
