@@ -25,12 +25,14 @@ AIRFLOW_SETTINGS = PROJECT_ROOT / "airflow_settings.yaml"
 def airflow_local_env(settings: Settings) -> dict[str, str]:
     """Environment for Airflow on the embedded default: SQLite under SCOUT_HOME, this project's DAGs."""
     port = os.environ.get("AIRFLOW__API__PORT", "8080")
+    paused = os.environ.get("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
     return {
         "AIRFLOW_HOME": str(settings.airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        # Every DAG runs on its schedule as soon as `make up` has parsed it, unless the caller says otherwise.
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": paused,
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": port,
         # Where the alert e-mails' links point (the UI on this port).
@@ -83,8 +85,14 @@ def run_dag(dag_id: str, dags_folder: Path = DAGS_DIR, conf: dict | None = None)
     dag.deadline = None
     run = dag.test(run_conf=conf)
     if run.state != DagRunState.SUCCESS:
-        failed = [ti.task_id for ti in run.get_task_instances() if ti.state != TaskInstanceState.SUCCESS]
-        raise PipelineStepFailed(f"DAG {dag_id} ended {run.state}; tasks not successful: {', '.join(failed)}")
+        states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+        failed = [t for t, state in states.items() if state == TaskInstanceState.FAILED]
+        ended = (TaskInstanceState.SUCCESS, TaskInstanceState.SKIPPED, TaskInstanceState.FAILED)
+        not_run = [t for t, state in states.items() if state not in ended]  # e.g. upstream_failed
+        raise PipelineStepFailed(
+            f"DAG {dag_id} ended {run.state}; failed: {', '.join(failed) or 'none'}"
+            + (f"; not run: {', '.join(not_run)}" if not_run else "")
+        )
     return run
 
 

@@ -41,6 +41,9 @@ def airflow_up(tmp_path_factory, settings, smtp):
     env = {**os.environ, "SCOUT_HOME": str(home), "AIRFLOW__API__PORT": str(port)}
     env |= {"AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(smtp[1]), "SCOUT_ALERT_EMAIL": "oncall@scout.test"}
     env |= {"SCOUT_BATCH_DEADLINE": DEADLINE, "SCOUT_FRESHNESS_SLA": "15 minutes"}
+    # Only what a test triggers runs (trigger() unpauses it, as the UI's toggle does): the daily sync's
+    # first run, say, would otherwise take a core from the slice on two.
+    env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "True"
     env.pop("AIRFLOW_HOME")  # derived from SCOUT_HOME by the command itself
     log = (home / "up.log").open("w")
     proc = subprocess.Popen(
@@ -111,24 +114,29 @@ def api(airflow_up) -> httpx.Client:
     return httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
-def trigger(api, dag_id: str) -> str:
-    """A manual run, as the UI's trigger button makes it; its run id.
+def trigger(api, dag_id: str, conf: dict | None = None) -> str:
+    """A manual run, as the UI's trigger button makes it, of the DAG unpaused; its run id.
 
     GET /dags/{id} answers from the last serialized version, while a trigger also needs the DAG active
     (not stale, no import error): right after a (re)parse the two can briefly disagree, so a refusal is
     retried for a while, then reported with what the DAG processor says about the file."""
 
+    request = {"logical_date": None, "conf": conf or {}}
+
     def accepted():
-        response = api.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None})
+        response = api.post(f"/dags/{dag_id}/dagRuns", json=request)
         return response if response.status_code == 200 else None
 
     try:
-        return wait_for(accepted, 60, f"a trigger of {dag_id} to be accepted", every=2).json()["dag_run_id"]
+        run_id = wait_for(accepted, 60, f"a trigger of {dag_id} to be accepted", every=2).json()["dag_run_id"]
     except AssertionError:
-        refused = api.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None})
+        refused = api.post(f"/dags/{dag_id}/dagRuns", json=request)
         errors = api.get("/importErrors").json()
         why = f"trigger {dag_id}: {refused.status_code} {refused.text}; import errors: {errors}"
         raise AssertionError(why) from None
+    unpaused = api.patch(f"/dags/{dag_id}", json={"is_paused": False})
+    assert unpaused.status_code == 200, unpaused.text
+    return run_id
 
 
 def test_the_slice_triggered_over_the_api_runs_under_the_scheduler(airflow_up, api):
@@ -141,7 +149,7 @@ def test_the_slice_triggered_over_the_api_runs_under_the_scheduler(airflow_up, a
         state = api.get(f"/dags/scout_slice/dagRuns/{run_id}").json()["state"]
         return state if state in ("success", "failed") else None
 
-    state = wait_for(finished, 480, f"run {run_id} to finish", every=5)
+    state = wait_for(finished, 720, f"run {run_id} to finish", every=5)
     tasks = {
         t["task_id"]: t["state"]
         for t in api.get(f"/dags/scout_slice/dagRuns/{run_id}/taskInstances").json()["task_instances"]
@@ -168,8 +176,9 @@ def test_the_slice_over_its_deadline_is_emailed_by_the_triggerer(airflow_up, api
     assert f'href="{base}/dags/scout_slice/runs/{run["dag_run_id"]}"' in text
 
 
-def run_to_end(api, dag_id: str) -> tuple[str, dict[str, str]]:
-    run_id = trigger(api, dag_id)
+def run_to_end(api, dag_id: str, conf: dict | None = None) -> tuple[str, str, dict[str, str]]:
+    """A manual run to its end: (run id, state, task id -> state)."""
+    run_id = trigger(api, dag_id, conf)
 
     def finished():
         state = api.get(f"/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
@@ -177,7 +186,7 @@ def run_to_end(api, dag_id: str) -> tuple[str, dict[str, str]]:
 
     state = wait_for(finished, 300, f"{dag_id} run {run_id} to finish", every=3)
     listed = api.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
-    return state, {t["task_id"]: t["state"] for t in listed}
+    return run_id, state, {t["task_id"]: t["state"] for t in listed}
 
 
 def test_a_stale_stream_is_emailed_once_by_the_health_dag_then_its_recovery(airflow_up, api, smtp):
@@ -187,7 +196,7 @@ def test_a_stale_stream_is_emailed_once_by_the_health_dag_then_its_recovery(airf
     wait_for(lambda: api.get("/dags/scout_stream_health").status_code == 200, 60, "scout_stream_health")
     write_stopped_job(home / "ops", minutes_since_rows=40, rows_total=10)  # the stream stopped 40 min ago
 
-    state, tasks = run_to_end(api, "scout_stream_health")
+    _, state, tasks = run_to_end(api, "scout_stream_health")
     assert (state, tasks["check"], tasks["sla"]) == ("failed", "success", "failed")
     (alert,) = wait_for(lambda: inbox.with_subject(missed), 60, "the freshness alert")
     assert alert["Subject"].endswith("gold_store_interaction_metrics, gold_transcript_sentiment_analysis,"
@@ -197,7 +206,7 @@ def test_a_stale_stream_is_emailed_once_by_the_health_dag_then_its_recovery(airf
     assert f'href="{base}/dags/scout_stream_health"' in text
 
     write_stopped_job(home / "ops", minutes_since_rows=0, rows_total=25)  # restarted: gold got rows again
-    state, tasks = run_to_end(api, "scout_stream_health")
+    _, state, tasks = run_to_end(api, "scout_stream_health")
     assert (state, tasks["sla"]) == ("success", "success")
     (recovery,) = wait_for(lambda: inbox.with_subject(recovered), 60, "the recovery e-mail")
     assert "gold_store_interaction_metrics: last rows 0." in body(recovery)
@@ -214,3 +223,23 @@ def test_a_bad_param_is_refused_at_trigger_time_naming_it(api):
     assert "target_revision" in refused.text
     runs = api.get("/dags/scout_migrations/dagRuns").json()
     assert runs["total_entries"] == 0
+
+
+def test_the_rollback_runs_under_the_scheduler_as_triggered_from_the_ui(airflow_up, api):
+    """After the slice test (its lake and RetailAdvisorDB): a dry run, as the trigger form's defaults are."""
+    wait_for(lambda: api.get("/dags/scout_audio_url_rollback").status_code == 200, 60, "the rollback DAG")
+    run_id, state, tasks = run_to_end(api, "scout_audio_url_rollback", {"direction": "deprecate", "dry_run": True})
+    assert state == "success", tasks
+    report = api.get(
+        f"/dags/scout_audio_url_rollback/dagRuns/{run_id}/taskInstances/report/xcomEntries/return_value"
+    ).json()["value"]
+    assert (report["direction"], report["dry_run"]) == ("deprecate", True)
+    assert report["database"]["steps"] == ["downgrade 0012", "downgrade 0010"]  # would run; did not
+    assert tasks["rebuild_mart"] == "skipped"
+
+
+@pytest.mark.parametrize(("conf", "param"), [({"direction": "sideways"}, "direction"), ({"stores": "x"}, "stores")])
+def test_a_bad_rollback_param_is_refused_over_rest_naming_it(api, conf, param):
+    refused = api.post("/dags/scout_audio_url_rollback/dagRuns", json={"logical_date": None, "conf": conf})
+    assert refused.status_code == 400
+    assert param in refused.text
