@@ -131,6 +131,17 @@ lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp  ## ruff, the import direction (impo
 	$(CHECKOV_VENV)/bin/checkov --directory infra/terraform --framework terraform --skip-download --compact --quiet
 	cd $(DBT_PROJECT) && $(CURDIR)/$(VENV)/bin/sqlfluff lint models --disable-progress-bar
 
+# The AudioURL rollback DAG once, with dag.test() on the embedded default (on a deployment: trigger
+# scout_audio_url_rollback from the UI). A dry run unless APPLY=1; docs/rollback.md is the guide.
+.PHONY: rollback rollback-demo
+rollback: install  ## the AudioURL rollback: DIRECTION=restore|deprecate, APPLY=1 to change things, STORES=a,b DEVICES=x,y
+	@test -n "$(DIRECTION)" || { echo "usage: make rollback DIRECTION=restore|deprecate [APPLY=1] [STORES=a,b] [DEVICES=x,y] [NO_SAMPLE=1]" >&2; exit 2; }
+	$(PY) -m include.local rollback --direction $(DIRECTION) $(if $(APPLY),--apply) \
+	    $(if $(STORES),--stores $(STORES)) $(if $(DEVICES),--devices $(DEVICES)) $(if $(NO_SAMPLE),--no-sample)
+
+rollback-demo: install dashboard-vendor  ## deprecate AudioURL (the dashboard loses its clip links), then restore it: each layer before/after
+	$(PY) -m include.local rollback-demo
+
 .PHONY: up
 up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080 with this project's DAGs
 	$(PY) -m include.local up

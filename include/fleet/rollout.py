@@ -63,29 +63,36 @@ def _tables(engine: sa.Engine) -> dict[str, sa.Table]:
     return {n: sa.Table(n, meta, autoload_with=engine) for n in ("EdgeDeviceRegistry", "Stores", "Products")}
 
 
-def devices_in_scope(url: str, stores: Sequence[str] = (), devices: Sequence[str] = ()) -> list[Device]:
-    """The active devices of ``stores`` and ``devices`` (both empty: the whole fleet); SettingsError naming
-    any store or device EdgeDeviceRegistry does not have."""
+def _fleet(url: str, *columns: str) -> list[tuple]:
+    """(DeviceID, StoreCode, *columns) of every active device."""
     engine = migrate.engine_for(url)
     try:
         t = _tables(engine)
         d, s = t["EdgeDeviceRegistry"], t["Stores"]
-        query = sa.select(
-            d.c.DeviceID, s.c.StoreCode, d.c.AudioUrlEnabled, d.c.ConfigVersion, d.c.ConfigAckVersion
-        ).join_from(d, s, d.c.StoreID == s.c.StoreID)
+        query = sa.select(d.c.DeviceID, s.c.StoreCode, *(d.c[c] for c in columns))
+        query = query.join_from(d, s, d.c.StoreID == s.c.StoreID).where(d.c.IsActive).order_by(d.c.DeviceID)
         with engine.connect() as conn:
-            fleet = [Device(*row) for row in conn.execute(query.where(d.c.IsActive).order_by(d.c.DeviceID))]
+            return [tuple(row) for row in conn.execute(query)]
     finally:
         engine.dispose()
-    for kind, asked, known in (
-        ("store", stores, {x.store_id for x in fleet}),
-        ("device", devices, {x.device_id for x in fleet}),
-    ):
+
+
+def check_scope(url: str, stores: Sequence[str] = (), devices: Sequence[str] = ()) -> None:
+    """SettingsError naming any store or device EdgeDeviceRegistry has no active device for (checked
+    before a rollback changes anything; reads only what every revision since 0005 has)."""
+    fleet = _fleet(url)
+    for kind, asked, known in (("store", stores, {s for _, s in fleet}), ("device", devices, {d for d, _ in fleet})):
         if unknown := sorted(set(asked) - known):
             raise SettingsError(
-                f"{kind}(s) {', '.join(unknown)} not among EdgeDeviceRegistry's active devices"
+                f"{kind}s: {', '.join(unknown)} not among EdgeDeviceRegistry's active devices"
                 f" (known: {', '.join(sorted(known))})"
             )
+
+
+def devices_in_scope(url: str, stores: Sequence[str] = (), devices: Sequence[str] = ()) -> list[Device]:
+    """The active devices of ``stores`` and ``devices`` (both empty: the whole fleet)."""
+    check_scope(url, stores, devices)
+    fleet = [Device(*row) for row in _fleet(url, "AudioUrlEnabled", "ConfigVersion", "ConfigAckVersion")]
     return [x for x in fleet if (not stores or x.store_id in stores) and (not devices or x.device_id in devices)]
 
 

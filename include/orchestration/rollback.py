@@ -27,12 +27,21 @@ def _request(params: Mapping[str, Any]) -> Request:
 
 
 def database(params: Mapping[str, Any]) -> dict[str, Any]:
-    """RetailAdvisorDB's AudioURL column to 0009 (deprecate) or head (restore)."""
+    """The scope checked (before anything changes), then RetailAdvisorDB's AudioURL column to 0009
+    (deprecate) or head (restore)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from include.fleet.rollout import check_scope
     from include.retail_db.config import database_url
     from include.rollback import database as step
 
     request = _request(params)
-    report = step.run(database_url(), request)
+    url = database_url()
+    try:
+        check_scope(url, request.stores, request.devices)
+    except SettingsError as error:  # a param to fix, not a step to retry
+        raise AirflowFailException(str(error)) from error
+    report = step.run(url, request)
     verb = "would run" if request.dry_run else "ran"
     log.info("RetailAdvisorDB %s -> %s; %s: %s", report["before"], report["after"], verb, report["steps"] or "none")
     return report

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
 from include.dashboard.export import INDEX, MART
 from include.local import synthetic
-from include.local.airflow import prepare_airflow, run_dag
 from include.spark_jobs.silver import specs
-from include.spark_jobs.sinks import table_counts as lakehouse_counts
 from include.spark_jobs.tables import keys, locate
-from scout_edge.contract import Transcript, to_iso
 from tests.expected import table_counts
 from tests.expected_marts import EXPECTED, LINES
 
@@ -25,13 +21,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def expected() -> dict:
     return synthetic.expected_summary(synthetic.generate())
-
-
-@pytest.fixture(scope="module")
-def first_run(settings, spark):
-    prepare_airflow(settings)
-    run_dag("scout_slice")
-    return lakehouse_counts(spark, settings), json.loads((settings.export_dir / f"{MART}.json").read_text())
 
 
 def exported(settings, name: str) -> list[dict]:
@@ -168,37 +157,6 @@ def test_postgresql_gets_the_same_interactions_and_a_rerun_writes_nothing(first_
     written = [again.interactions, again.transcripts, again.brands]
     assert [(w.inserted, w.updated) for w in written] == [(0, 0)] * 3
     assert again.interactions.unchanged == len(expected)  # re-read within the look-back, left alone
-
-
-def late_transcript(day: synthetic.SyntheticDay) -> tuple[Transcript, dict]:
-    """One more brand question, 20 s after the last thing said in a session the marts already hold."""
-    session = EXPECTED["customer_session_metrics"](day)[0]
-    said = [e for e in day.events if isinstance(e, Transcript) and e.session_id == session["session_id"]]
-    text = next(
-        t for t, (question, brand) in LINES.items() if question and brand and brand not in session["brands_asked"]
-    )
-    last = max(said, key=lambda t: t.ts)
-    late = replace(
-        last,
-        event_id="0c0ffee0-0000-4000-8000-000000000001",
-        ts=to_iso(datetime.fromisoformat(last.ts) + timedelta(seconds=20)),  # before the customer left
-        text=text,
-        word_count=len(text.split()),
-    )
-    return late, session
-
-
-@pytest.fixture(scope="module")
-def second_run(first_run, settings, spark):
-    """The slice again, with one late transcript landed since the first run: a second run adds exactly
-    that transcript and what it implies, nothing twice (the medallion's checkpoint, Delta transaction
-    ids, the marts' MERGE)."""
-    day = synthetic.generate()
-    late, session = late_transcript(day)
-    (settings.landing_dir / Transcript.hub / "late-20261102.jsonl").write_text(late.to_json() + "\n")
-    day.events.append(late)  # what the independent computations now see
-    run_dag("scout_slice")
-    return day, late, session, lakehouse_counts(spark, settings)
 
 
 def test_a_second_run_adds_exactly_the_late_transcript(first_run, second_run):

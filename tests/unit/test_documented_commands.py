@@ -14,7 +14,7 @@ import pytest
 
 from include.settings import PROJECT_ROOT
 
-READMES = (PROJECT_ROOT / "README.md", PROJECT_ROOT / "edge" / "README.md")
+READMES = (PROJECT_ROOT / "README.md", PROJECT_ROOT / "edge" / "README.md", PROJECT_ROOT / "docs" / "rollback.md")
 
 
 def documented_lines() -> list[tuple[str, list[str]]]:

@@ -53,7 +53,7 @@ def test_a_failed_task_is_named_on_a_quiet_terminal(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
-    assert last == "include.errors.PipelineStepFailed: DAG breaks ended failed; tasks not successful: explode"
+    assert last == "include.errors.PipelineStepFailed: DAG breaks ended failed; failed: explode"
     shown = [re.sub(r"\(\d+ s\)$", "(N s)", line.strip()) for line in result.stdout.splitlines()]
     assert shown == [
         f"{'fine':<34} done (N s)",
@@ -65,11 +65,11 @@ def test_a_failed_task_is_named_on_a_quiet_terminal(tmp_path):
 
 def test_the_command_exits_non_zero_with_the_error(monkeypatch, capsys):
     def fail():
-        raise PipelineStepFailed("DAG scout_slice ended failed; tasks not successful: silver")
+        raise PipelineStepFailed("DAG scout_slice ended failed; failed: silver")
 
     monkeypatch.setitem(cli.COMMANDS, "demo", fail)
     assert cli.main(["demo"]) == 1
-    assert capsys.readouterr().err == "FAILED: DAG scout_slice ended failed; tasks not successful: silver\n"
+    assert capsys.readouterr().err == "FAILED: DAG scout_slice ended failed; failed: silver\n"
     assert cli.main(["nope"]) == 2
 
 
