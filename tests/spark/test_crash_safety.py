@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from pyspark.sql import functions as F
 
 from include.local import synthetic
 from include.settings import Settings
-from include.spark_jobs import jobs, sinks
-from include.spark_jobs.tables import ALL_TABLES, GOLD_DQ_METRICS, locate
+from include.spark_jobs import jobs
+from include.spark_jobs.tables import locate
 from include.spark_jobs.trigger import Trigger
+from tests.lake_snapshot import snapshot
 from tests.processes import start_medallion
 
 pytestmark = pytest.mark.spark
@@ -42,7 +42,6 @@ KILL_AFTER = (
     ("silver appended batch 0", lambda home: delta_version(home, "silver_transcripts") >= 1),
     ("batch 0 committed", lambda home: (home / "checkpoints" / "medallion" / "commits" / "0").exists()),
 )
-VOLATILE = {"ingest_time", "updated_at", "recorded_at", "batch_id"}  # when, not what
 
 
 def land_in_small_files(day: synthetic.SyntheticDay, landing: Path) -> None:
@@ -80,20 +79,6 @@ def medallion(home: Path) -> subprocess.Popen:
 def finish(process: subprocess.Popen) -> None:
     process.wait(timeout=600)
     assert process.returncode == 0, process.log_tail()
-
-
-def snapshot(spark, home: Path) -> dict[str, list]:
-    settings = Settings(home=home)
-    tables = {}
-    for table in ALL_TABLES:
-        df = sinks.read_table(spark, locate(settings, table))
-        if "source_file" in df.columns:  # landing paths differ by home: keep <hub>/<file>
-            df = df.withColumn("source_file", F.regexp_extract("source_file", r"[^/]+/[^/]+$", 0))
-        if table == GOLD_DQ_METRICS:  # batches may split differently after a crash: compare the totals
-            df = df.groupBy("table", "expectation", "action").agg(F.sum("failed"), F.sum("dropped"))
-        df = df.drop(*VOLATILE)
-        tables[table] = sorted(tuple(str(v) for v in row) for row in df.collect())
-    return tables
 
 
 def test_killed_runs_resume_to_the_same_tables_as_a_clean_run(spark, tmp_path, settings):
