@@ -116,6 +116,18 @@ def layers(settings: Settings) -> dict[str, str]:
     }
 
 
+def _restored(settings: Settings) -> bool:
+    """AudioURL on everywhere a rollback switches it: the stream's flag and RetailAdvisorDB's revision."""
+    from include.retail_db import migrate
+    from include.retail_db.config import database_url
+    from include.spark_jobs import flags
+
+    return (
+        flags.read(settings)["audio_url"]
+        and migrate.current(database_url()) == migrate.script_directory().get_current_head()
+    )
+
+
 def demo() -> None:
     """The deprecation breaking the dashboard's clip links, then the rollback restoring them, layer by layer."""
     from include.local.demo import SLICE_DAG_ID
@@ -129,6 +141,9 @@ def demo() -> None:
         if not (settings.export_dir / "sales_interactions_enriched.json").exists():
             terminal.write(f"  no lake yet: running {SLICE_DAG_ID} first (as `make demo` does)\n")
             quiet_run(lambda: run_dag(SLICE_DAG_ID), terminal)
+        if not _restored(settings):  # a rollback left half-way or deprecated: the story starts from AudioURL on
+            terminal.write("  AudioURL is deprecated here already: restoring it first\n")
+            trigger(settings, {"direction": "restore", "dry_run": False, "validate_with_sample": False}, terminal)
         columns["before"] = layers(settings)
         for direction, label in (("deprecate", "deprecated"), ("restore", "restored")):
             terminal.write(f"  AudioURL rollback, direction {direction}:\n")

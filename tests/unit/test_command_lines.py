@@ -17,6 +17,7 @@ STREAM_STATUS = [sys.executable, "-m", "include.orchestration.streaming"]
 RETAIL_DB = [sys.executable, "-m", "include.retail_db", "current"]
 RECOVERY_BENCH = [sys.executable, "-m", "tools.benchmarks.recovery"]
 DASHBOARD = [sys.executable, "-m", "include.dashboard"]
+ROLLBACK = [sys.executable, "-m", "include.local", "rollback"]
 
 CASES = [
     # (command, extra environment, the line's tail)
@@ -36,6 +37,8 @@ CASES = [
     ([*RECOVERY_BENCH, "--rounds", "0"], {}, "--rounds must be at least 1"),
     ([*DASHBOARD, "--port", "70000"], {}, "--port must be between 1 and 65535, not 70000"),
     ([*DASHBOARD, "--port", "http"], {}, "argument --port: invalid int value: 'http'"),
+    ([*ROLLBACK, "--direction", "sideways"], {}, "argument --direction: invalid choice: 'sideways'"),
+    (ROLLBACK, {}, "the following arguments are required: --direction"),
 ]
 
 
