@@ -1,6 +1,7 @@
 """Batch-boundary invariance: the synthetic day (its duplicate and malformed lines included) fed to the
 medallion in different cuts, an available-now run after each delivery, ends in the same tables as one
-delivery, and those equal what plain Python computes from the events here.
+delivery, and those equal what plain Python computes from the events here (every gold table row by row,
+the alignment pair by pair, the other tables by their counts).
 
 - one delivery (the reference);
 - a hand-made cut: a transcript delivered after its store-hour was aggregated, a greeted session's brand
@@ -27,13 +28,22 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from include.local import synthetic
 from include.settings import Settings
 from include.spark_jobs import jobs, sinks
-from include.spark_jobs.tables import GOLD_DQ_METRICS, GOLD_STORE_INTERACTION_METRICS, locate
+from include.spark_jobs.tables import (
+    GOLD_DEVICE_HEALTH_SUMMARY,
+    GOLD_DQ_METRICS,
+    GOLD_INSIGHT_FEEDBACK,
+    GOLD_STORE_INTERACTION_METRICS,
+    GOLD_TRANSCRIPT_SENTIMENT,
+    SILVER_MULTIMODAL_ALIGNED,
+    locate,
+)
 from include.spark_jobs.trigger import Trigger
-from scout_edge.contract import AnnotatedEvent, Heartbeat, Transcript, VisualDetection
+from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection
 from tests.expected import table_counts
 from tests.expected_marts import LINES
 from tests.lake_snapshot import snapshot
@@ -149,6 +159,87 @@ def store_hours(day: synthetic.SyntheticDay) -> dict[tuple[str, datetime], dict]
     return rows
 
 
+def device_health(day: synthetic.SyntheticDay) -> dict[tuple, dict]:
+    """gold_device_health_summary: a device's latest state and extremes; offline an hour behind the fleet."""
+    beats: dict[str, list[Heartbeat]] = defaultdict(list)
+    for e in day.events:
+        if isinstance(e, Heartbeat):
+            beats[e.device_id].append(e)
+    fleet_latest = max(_at(b.ts) for bs in beats.values() for b in bs)
+    rows = {}
+    for device, bs in beats.items():
+        latest = max(bs, key=lambda b: b.ts)
+        rows[(device,)] = {
+            "store_id": latest.store_id,
+            "location": latest.location,
+            "client_version": latest.client_version,
+            "first_seen": min(_at(b.ts) for b in bs),
+            "last_seen": _at(latest.ts),
+            "heartbeats": len(bs),
+            "uptime_s": latest.uptime_s,
+            "avg_cpu_load": _round(sum(b.cpu_load for b in bs) / len(bs), 6),
+            "max_cpu_temp_c": max(b.cpu_temp_c for b in bs if b.cpu_temp_c is not None),
+            "max_spool_depth": max(b.spool_depth for b in bs),
+            "offline": (fleet_latest - _at(latest.ts)).total_seconds() > 3600,
+        }
+    return rows
+
+
+def insight_feedback(day: synthetic.SyntheticDay) -> dict[tuple, dict]:
+    """gold_insight_feedback: per store and insight type, how often the advisors took the insight."""
+    given: dict[tuple[str, str], list[InsightFeedback]] = defaultdict(list)
+    for e in day.events:
+        if isinstance(e, InsightFeedback):
+            given[(e.store_id, e.insight_type)].append(e)
+    return {
+        key: {
+            "taken": sum(f.action == "taken" for f in fs),
+            "dismissed": sum(f.action == "dismissed" for f in fs),
+            "feedback": len(fs),
+            "taken_rate": _round(sum(f.action == "taken" for f in fs) / len(fs), 4),
+            "last_feedback_ts": max(_at(f.ts) for f in fs),
+        }
+        for key, fs in given.items()
+    }
+
+
+def sentiment(day: synthetic.SyntheticDay) -> dict[tuple, dict]:
+    """gold_transcript_sentiment_analysis: VADER's own compound score per transcript, per store, the brand
+    named (by hand, LINES; "(none)") and UTC day."""
+    vader = SentimentIntensityAnalyzer()
+    scores: dict[tuple, list[float]] = defaultdict(list)
+    for t in (e for e in day.events if isinstance(e, Transcript)):
+        key = (t.store_id, LINES[t.text][1] or "(none)", _at(t.ts).date())
+        scores[key].append(vader.polarity_scores(t.text)["compound"])
+    return {
+        key: {
+            "transcripts": len(said),
+            "avg_compound": _round(sum(said) / len(said), 4),
+            "positive": sum(c >= 0.05 for c in said),
+            "negative": sum(c <= -0.05 for c in said),
+            "neutral": sum(-0.05 < c < 0.05 for c in said),
+        }
+        for key, said in scores.items()
+    }
+
+
+def aligned_pairs(day: synthetic.SyntheticDay, window_s: int) -> set[tuple[str, str]]:
+    """silver_multimodal_aligned: (transcript, detection) of one device at most window_s apart."""
+    seen = [e for e in day.events if isinstance(e, VisualDetection)]
+    return {
+        (t.event_id, v.event_id)
+        for t in day.events
+        if isinstance(t, Transcript)
+        for v in seen
+        if v.device_id == t.device_id and abs((_at(v.ts) - _at(t.ts)).total_seconds()) <= window_s
+    }
+
+
+def rows_by_key(spark, settings: Settings, table: str, key: tuple[str, ...]) -> dict[tuple, dict]:
+    rows = sinks.read_table(spark, locate(settings, table)).drop("updated_at").collect()
+    return {tuple(r[k] for k in key): {k: v for k, v in r.asDict().items() if k not in key} for r in rows}
+
+
 # ---- the cuts ---------------------------------------------------------------------------------------------
 
 
@@ -165,12 +256,15 @@ def test_one_delivery_equals_the_computation_from_the_events(spark, reference):
     counts = sinks.table_counts(spark, settings)
     assert counts == table_counts(synthetic.expected_summary(DAY))
 
-    gold = sinks.read_table(spark, locate(settings, GOLD_STORE_INTERACTION_METRICS)).drop("updated_at").collect()
-    got = {(r.store_id, r.hour_start): {k: v for k, v in r.asDict().items() if k not in ("store_id", "hour_start")}
-           for r in gold}  # fmt: skip
+    got = rows_by_key(spark, settings, GOLD_STORE_INTERACTION_METRICS, ("store_id", "hour_start"))
     for row in got.values():
         row["confidence_sum"] = _round(row["confidence_sum"], 6)
     assert got == store_hours(DAY)
+    assert rows_by_key(spark, settings, GOLD_DEVICE_HEALTH_SUMMARY, ("device_id",)) == device_health(DAY)
+    assert rows_by_key(spark, settings, GOLD_INSIGHT_FEEDBACK, ("store_id", "insight_type")) == insight_feedback(DAY)
+    assert rows_by_key(spark, settings, GOLD_TRANSCRIPT_SENTIMENT, ("store_id", "brand", "day")) == sentiment(DAY)
+    pairs = sinks.read_table(spark, locate(settings, SILVER_MULTIMODAL_ALIGNED)).collect()
+    assert {(r.transcript_event_id, r.visual_event_id) for r in pairs} == aligned_pairs(DAY, settings.align_window_s)
 
     # The injected faults, as the data-quality table counts them: the day's two malformed transcripts (one
     # cut off mid-JSON, one whose store_id is null) and its one duplicate.
