@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from include.atomic import write_atomic
+from include.errors import ExpectationFailed
 from include.orchestration.runners import Runner, RunState
 from include.settings import Settings
 
@@ -103,6 +104,12 @@ class HealthCheck:
     def _revive(self, state: RunState) -> tuple[RunState, str]:
         if state.stopped_by_operator:
             return state, "left stopped (an operator stopped it)"
+        if failed := ExpectationFailed.found_in((state.progress or {}).get("error") or ""):
+            return state, (
+                "left stopped: a `fail` expectation stopped it, and a restart would replay the same batch into"
+                " it; hold the rows it names (python -m include.spark_jobs.holds), then start it with the"
+                f" scout_streaming DAG. {failed}"
+            )
         if not state.started_before:
             return state, "never started here: start it with the scout_streaming DAG"
         hour_ago = self.now - timedelta(hours=1)

@@ -37,19 +37,27 @@ def extract(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFr
     return sources.read_kafka(spark, settings.kafka_bootstrap, hubs)
 
 
-def write_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> dict[str, int]:
+def hub_counts(batch: DataFrame) -> dict[str, int]:
+    """Rows per hub of the batch (every hub, 0 for none)."""
+    counts = {row["hub"]: row["count"] for row in batch.groupBy("hub").count().collect()}
+    return {hub: counts.get(hub, 0) for hub in BRONZE_TABLES}
+
+
+def write_batch(
+    settings: Settings, batch: DataFrame, batch_id: int, app: str, counts: dict[str, int] | None = None
+) -> dict[str, int]:
     """Append each hub's rows of the (cached) batch to its table, once; return the row count per hub.
 
     A hub with no rows in the batch writes nothing (a replay of the batch counts the same and skips it too).
     """
-    counts = {row["hub"]: row["count"] for row in batch.groupBy("hub").count().collect()}
+    counts = hub_counts(batch) if counts is None else counts
 
     def append(hub: str, table: str) -> Callable[[], None]:
         rows = batch.where(F.col("hub") == hub)
         return lambda: sinks.append_once(rows, locate(settings, table), f"{app}-{table}", batch_id)
 
     concurrently.run_all([append(hub, table) for hub, table in BRONZE_TABLES.items() if counts.get(hub)])
-    return {hub: counts.get(hub, 0) for hub in BRONZE_TABLES}
+    return counts
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:

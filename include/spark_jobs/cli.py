@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from include.arguments import ArgumentParser
-from include.errors import SettingsError
+from include.errors import ExpectationFailed, SettingsError
 from include.settings import Settings, Source, check_interval, load_settings
 from include.spark_jobs.trigger import Trigger, TriggerMode
 
@@ -66,4 +66,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         threading.Thread(target=lambda: [q.stop() for q in spark.streams.active], daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
-    jobs.run(name, spark, settings, trigger)
+    try:
+        jobs.run(name, spark, settings, trigger)
+    except Exception as error:
+        if failed := ExpectationFailed.found_in(str(error)):  # the operator's next step, not a stack trace
+            print(f"FAILED: {failed}", file=sys.stderr)
+            sys.exit(1)
+        raise

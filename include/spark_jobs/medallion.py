@@ -29,10 +29,14 @@ log = logging.getLogger(__name__)
 def write_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> dict[str, TableBatch]:
     """One (cached) micro-batch of the hubs through the three layers; returns the rows each table got."""
     started = time.perf_counter()
-    counts = bronze.write_batch(settings, batch, batch_id, app)
-    bronze_s = time.perf_counter()
+    counts = bronze.hub_counts(batch)
     hubs = {hub: batch.where(batch.hub == hub) for hub, n in counts.items() if n}
-    layer = silver.write_batch(settings, hubs, batch_id, app)
+    # Silver's checks before any write: a `fail` expectation stops the batch with nothing of it written.
+    checked = silver.check_batch(settings, hubs, batch_id)
+    checked_s = time.perf_counter()
+    bronze.write_batch(settings, batch, batch_id, app, counts)
+    bronze_s = time.perf_counter()
+    layer = silver.write_batch(settings, hubs, batch_id, app, checked)
     silver_s = time.perf_counter()
     written = {BRONZE_TABLES[hub]: TableBatch(n) for hub, n in counts.items() if n}
     written |= {c.table.name: TableBatch(c.inserted, c.newest) for c in layer.checked}
@@ -46,11 +50,12 @@ def write_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -
         layer.release()
     done = time.perf_counter()
     log.info(
-        "medallion batch %d: %d events in %.1f s (bronze %.1f s, silver %.1f s, gold %.1f s)",
+        "medallion batch %d: %d events in %.1f s (silver checks %.1f s, bronze %.1f s, silver %.1f s, gold %.1f s)",
         batch_id,
         sum(counts.values()),
         done - started,
-        bronze_s - started,
+        checked_s - started,
+        bronze_s - checked_s,
         silver_s - bronze_s,
         done - silver_s,
     )

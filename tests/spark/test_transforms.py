@@ -114,6 +114,17 @@ def test_a_fail_expectation_stops_the_batch(spark):
         apply_expectations(df, [Expectation("positive_x", "x > 0", "fail")])
 
 
+def test_a_fail_expectation_judges_only_the_rows_to_be_written(spark):
+    df = spark.createDataFrame([Row(event_id="a", x=1), Row(event_id="b", x=-1), Row(event_id="c", x=-2)])
+    rules = [Expectation("not_held", "event_id != 'c'"), Expectation("positive_x", "x > 0", "fail")]
+    with pytest.raises(ExpectationFailed, match=r"positive_x \(1 rows\)") as failed:
+        apply_expectations(df, rules)  # c is quarantined anyway; b would be written
+    assert failed.value.event_ids == ["b"]
+    outcome = apply_expectations(df.where("event_id != 'b'"), rules)
+    assert [r.event_id for r in outcome.valid.collect()] == ["a"]
+    assert [(r.event_id, r.reasons) for r in outcome.quarantine.collect()] == [("c", ["not_held"])]
+
+
 def write_silver(settings, batch, batch_id: int) -> None:
     """One micro-batch of bronze transcripts through silver, as the medallion's batch does it."""
     silver.ensure_tables(batch.sparkSession, settings)

@@ -18,6 +18,7 @@ RETAIL_DB = [sys.executable, "-m", "include.retail_db", "current"]
 RECOVERY_BENCH = [sys.executable, "-m", "tools.benchmarks.recovery"]
 DASHBOARD = [sys.executable, "-m", "include.dashboard"]
 ROLLBACK = [sys.executable, "-m", "include.local", "rollback"]
+HOLD = [sys.executable, "-m", "include.spark_jobs.holds", "add"]
 
 CASES = [
     # (command, extra environment, the line's tail)
@@ -39,6 +40,10 @@ CASES = [
     ([*DASHBOARD, "--port", "http"], {}, "argument --port: invalid int value: 'http'"),
     ([*ROLLBACK, "--direction", "sideways"], {}, "argument --direction: invalid choice: 'sideways'"),
     (ROLLBACK, {}, "the following arguments are required: --direction"),
+    ([*HOLD, "silver_nothing", "e-1", "--reason", "x"], {}, "table 'silver_nothing' has no quarantine; one of:"),
+    ([*HOLD, "silver_transcripts", "x'); drop", "--reason", "x"], {}, 'not an event id: "x\'); drop"'),
+    ([*HOLD, "silver_transcripts", "e-1", "--reason", " "], {}, "--reason is empty"),
+    ([*HOLD, "silver_transcripts", "e-1"], {}, "the following arguments are required: --reason"),
 ]
 
 

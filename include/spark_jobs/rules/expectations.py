@@ -3,7 +3,9 @@
 An expectation is a SQL condition a row must satisfy and what to do when it does not:
 - ``warn``: keep the row, count the failure;
 - ``drop``: move the row to quarantine with the expectation's name as its reason, count it;
-- ``fail``: stop the update before anything is written (raises ExpectationFailed).
+- ``fail``: stop the update before anything is written (raises ExpectationFailed naming the rule and
+  the first offending rows' event ids). Judged on the rows that pass every ``drop`` expectation: a row
+  already on its way to quarantine (malformed, or held back by an operator) cannot corrupt the table.
 A condition that evaluates to NULL counts as failed, as in DLT.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any, Literal
 
 from pyspark.sql import Column, DataFrame
@@ -19,6 +22,7 @@ from pyspark.sql import functions as F
 from include.errors import ExpectationFailed
 
 Action = Literal["warn", "drop", "fail"]
+MAX_NAMED = 5  # offending rows a fail names (their event ids)
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,11 @@ def apply_expectations(
     for i in drop_idx:
         kept = kept & F.col(f"_ok_{i}")
     extra = dict(extra or {})
+    judged = [kept if e.action == "fail" else F.lit(True) for e in expectations]  # fail: the rows to be written
     counts = checked.agg(
         F.count(F.lit(1)).alias("_rows"),
         F.count(F.when(kept, 1)).alias("_valid"),
-        *[F.sum(F.when(F.col(f"_ok_{i}"), 0).otherwise(1)).alias(f"_failed_{i}") for i in range(len(expectations))],
+        *[F.count(F.when(judged[i] & ~F.col(f"_ok_{i}"), 1)).alias(f"_failed_{i}") for i in range(len(expectations))],
         *[aggregate(kept).alias(f"_extra_{n}") for n, aggregate in enumerate(extra.values())],
     ).first()
     total = int(counts["_rows"])
@@ -76,10 +81,17 @@ def apply_expectations(
                 "dropped": failed if e.action == "drop" else 0,
             }
         )
-    fatal = [m for m in metrics if m["action"] == "fail" and m["failed"]]
+    fatal = [i for i, m in enumerate(metrics) if m["action"] == "fail" and m["failed"]]
     if fatal:
-        names = ", ".join(f"{m['expectation']} ({m['failed']} rows)" for m in fatal)
-        raise ExpectationFailed(f"expectations with action 'fail' were violated: {names}; nothing was written")
+        names = ", ".join(f"{expectations[i].name} ({metrics[i]['failed']} rows)" for i in fatal)
+        offending: list[str] = []
+        if "event_id" in df.columns:
+            tripped = reduce(lambda a, b: a | b, [~F.col(f"_ok_{i}") for i in fatal])
+            rows = checked.where(kept & tripped).select("event_id").limit(MAX_NAMED).collect()
+            offending = [r.event_id for r in rows]
+        raise ExpectationFailed(
+            f"expectations with action 'fail' were violated: {names}; nothing was written", offending
+        )
 
     reasons = (
         F.filter(

@@ -54,6 +54,7 @@ __all__ = [
     "SilverBatch",
     "SilverTable",
     "by_hub",
+    "check_batch",
     "ensure_tables",
     "parse",
     "stream",
@@ -76,9 +77,9 @@ class SilverBatch:
             c.release()
 
 
-def write_batch(settings: Settings, bronze: dict[str, DataFrame], batch_id: int, app: str) -> SilverBatch:
-    """``bronze``: hub -> that hub's bronze rows of the micro-batch (hubs without rows left out). Checks
-    and writes every silver table, then the ones made from them (fusion, alignment)."""
+def check_batch(settings: Settings, bronze: dict[str, DataFrame], batch_id: int) -> list[Checked]:
+    """``bronze``: hub -> that hub's bronze rows of the micro-batch (hubs without rows left out). Every
+    silver table's checks, nothing written (ExpectationFailed when a ``fail`` rule trips)."""
 
     def check_table(table: SilverTable) -> Callable[[], Checked]:
         def run() -> Checked:
@@ -97,7 +98,15 @@ def write_batch(settings: Settings, bronze: dict[str, DataFrame], batch_id: int,
 
         return run
 
-    checked = concurrently.run_all([check_table(t) for t in SILVER_TABLES if t.event.hub in bronze])
+    return concurrently.run_all([check_table(t) for t in SILVER_TABLES if t.event.hub in bronze])
+
+
+def write_batch(
+    settings: Settings, bronze: dict[str, DataFrame], batch_id: int, app: str, checked: list[Checked] | None = None
+) -> SilverBatch:
+    """Checks (unless ``checked`` already holds them) and writes every silver table, then the ones made
+    from them (fusion, alignment)."""
+    checked = check_batch(settings, bronze, batch_id) if checked is None else checked
     if not checked:
         return SilverBatch({}, [])
     started = time.perf_counter()

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from include.errors import ExpectationFailed
 from include.settings import Settings
-from include.spark_jobs import concurrently, flags, sinks
+from include.spark_jobs import concurrently, flags, holds, sinks
 from include.spark_jobs.rules.expectations import apply_expectations
 from include.spark_jobs.rules.schemas import parse_payload
 from include.spark_jobs.silver.specs import CORRUPT, DQ_METRICS_SCHEMA, WATERMARK_FLOOR, SilverTable
@@ -121,7 +122,17 @@ def check(settings: Settings, table: SilverTable, bronze: DataFrame, batch_id: i
         "oldest": lambda kept: F.min(F.when(kept, F.col("ts"))),
         "newest": lambda kept: F.max(F.when(kept, F.col("ts"))),
     }
-    outcome = apply_expectations(parsed, table.expectations, extra=times)
+    held = holds.expectation(settings, table.name)  # read every batch: a hold needs no restart
+    rules = [held, *table.expectations] if held else table.expectations
+    try:
+        outcome = apply_expectations(parsed, rules, extra=times)
+    except ExpectationFailed as error:
+        parsed.unpersist()
+        ids = error.event_ids
+        way_out = f"; after a look at the rows (bronze keeps them), hold them: {holds.command(table.name, ids)}"
+        raise ExpectationFailed(
+            f"{table.name}, micro-batch {batch_id}: {error}" + (way_out if ids else ""), ids
+        ) from None
     # Cached: the dedupe, fusion, alignment and gold all start from the valid rows.
     valid = outcome.valid.select(*table.columns).cache()
     oldest = outcome.extra["oldest"]
