@@ -12,32 +12,7 @@ sessions as (
 
 ),
 
-{% if is_incremental() %}
-changed as (
-
-    {{ changed_since_last_run(ref('stg_lakehouse__transcripts'), ['device_id', 'session_id']) }}
-    union
-    {{ changed_since_last_run(ref('stg_lakehouse__visual_detections'), ['device_id', 'session_id']) }}
-    union
-    {{ changed_since_last_run(ref('stg_lakehouse__annotated_events'), ['device_id', 'session_id']) }}
-
-),
-
-sessions_to_build as (
-
-    select sessions.*
-    from sessions
-    left semi join changed
-        on sessions.device_id = changed.device_id and sessions.session_id = changed.session_id
-
-),
-{% else %}
-sessions_to_build as (
-
-    select * from sessions
-
-),
-{% endif %}
+{{ sessions_to_build('sessions') }},
 
 final as (
 
