@@ -104,7 +104,10 @@ def device_performance(day: synthetic.SyntheticDay) -> list[dict]:
     return rows
 
 
-def customer_sessions(day: synthetic.SyntheticDay) -> list[dict]:
+def by_session(
+    day: synthetic.SyntheticDay,
+) -> tuple[dict[tuple[str, str], list[Transcript]], dict[tuple[str, str], list[VisualDetection]]]:
+    """(device, session) -> what was said, and -> what was seen."""
     said: dict[tuple[str, str], list[Transcript]] = defaultdict(list)
     seen: dict[tuple[str, str], list[VisualDetection]] = defaultdict(list)
     for e in day.events:
@@ -112,6 +115,11 @@ def customer_sessions(day: synthetic.SyntheticDay) -> list[dict]:
             said[(e.device_id, e.session_id)].append(e)
         elif isinstance(e, VisualDetection):
             seen[(e.device_id, e.session_id)].append(e)
+    return said, seen
+
+
+def customer_sessions(day: synthetic.SyntheticDay) -> list[dict]:
+    said, seen = by_session(day)
     rows = []
     for (device, session), views in seen.items():
         lines = said[(device, session)]
@@ -156,13 +164,7 @@ CATEGORIES = {
 
 def sales_interactions(day: synthetic.SyntheticDay) -> list[dict]:
     vader = SentimentIntensityAnalyzer()
-    said: dict[tuple[str, str], list[Transcript]] = defaultdict(list)
-    seen: dict[tuple[str, str], list[VisualDetection]] = defaultdict(list)
-    for e in day.events:
-        if isinstance(e, Transcript):
-            said[(e.device_id, e.session_id)].append(e)
-        elif isinstance(e, VisualDetection):
-            seen[(e.device_id, e.session_id)].append(e)
+    said, seen = by_session(day)
     rows = []
     for (device, session), views in seen.items():
         lines = sorted(said[(device, session)], key=lambda t: (_at(t.ts), t.event_id))

@@ -19,14 +19,7 @@ from include.settings import PROJECT_ROOT
 from tests.migrations import legacy
 from tests.migrations.expected_schema import HEAD
 from tests.migrations.schema import describe
-
-
-def rows(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        result = [tuple(r) for r in conn.exec_driver_sql(sql)]
-    engine.dispose()
-    return result
+from tests.sql import rows
 
 
 def test_one_head_and_one_branch_for_the_audio_url_pair():

@@ -8,10 +8,10 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-import sqlalchemy as sa
 
 from include.retail_db import migrate, sync
 from include.retail_db.seed import seed
+from tests.sql import rows
 
 T0 = datetime(2026, 11, 2, 9, 0, 0)
 
@@ -23,14 +23,6 @@ def line(n: int, brand: str | None = None, audio: bool = True) -> sync.Line:
 
 def session(name: str, store: str = "store-001", lines: tuple[sync.Line, ...] = ()) -> sync.Session:
     return sync.Session("store-001-pi-01", name, store, T0, T0.replace(minute=5), T0.replace(hour=10), lines)
-
-
-def select(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        found = [tuple(r) for r in conn.exec_driver_sql(sql)]
-    engine.dispose()
-    return found
 
 
 @pytest.fixture
@@ -48,11 +40,11 @@ def test_sessions_lines_and_brands_once_and_a_rerun_writes_nothing(db):
         {"inserted": 3, "updated": 0, "unchanged": 0},
         {"inserted": 1, "updated": 0, "unchanged": 0},
     )
-    assert select(db, 'SELECT "Brand", "MentionCount", "ProductID" FROM "SalesInteractionBrands"') == [
+    assert rows(db, 'SELECT "Brand", "MentionCount", "ProductID" FROM "SalesInteractionBrands"') == [
         ("Alaska", 2, 4)  # the seed's fourth product is Alaska's
     ]
     assert (
-        select(db, 'SELECT "SessionID", "SessionStart", "SessionEnd" FROM "SalesInteractions" ORDER BY 1')[0][0] == "s1"
+        rows(db, 'SELECT "SessionID", "SessionStart", "SessionEnd" FROM "SalesInteractions" ORDER BY 1')[0][0] == "s1"
     )
     again = sync.write_sessions(db, sessions)
     assert (again.interactions.unchanged, again.transcripts.unchanged, again.brands.unchanged) == (2, 3, 1)
@@ -62,10 +54,10 @@ def test_sessions_lines_and_brands_once_and_a_rerun_writes_nothing(db):
 
 def test_a_changed_line_is_updated_in_place(db):
     sync.write_sessions(db, [session("s1", lines=(line(1),))])
-    (before,) = select(db, 'SELECT "TranscriptID" FROM "SalesInteractionTranscripts"')
+    (before,) = rows(db, 'SELECT "TranscriptID" FROM "SalesInteractionTranscripts"')
     report = sync.write_sessions(db, [session("s1", lines=(replace(line(1), text="line one, corrected"),))])
     assert vars(report.transcripts) == {"inserted": 0, "updated": 1, "unchanged": 0}
-    assert select(db, 'SELECT "TranscriptID", "TranscriptText" FROM "SalesInteractionTranscripts"') == [
+    assert rows(db, 'SELECT "TranscriptID", "TranscriptText" FROM "SalesInteractionTranscripts"') == [
         (before[0], "line one, corrected")
     ]
 
@@ -81,9 +73,7 @@ def test_without_the_audio_url_column_the_rest_is_written(db):
     migrate.migrate_to(db, "0009")  # AudioURL deprecated: the column is gone, 0011's keys stay
     report = sync.write_sessions(db, [session("s1", lines=(line(1),))])
     assert (report.audio_url, report.transcripts.inserted) == (False, 1)
-    assert select(db, 'SELECT "EventID", "WordCount", "LangCode" FROM "SalesInteractionTranscripts"') == [
-        ("e1", 2, "en")
-    ]
+    assert rows(db, 'SELECT "EventID", "WordCount", "LangCode" FROM "SalesInteractionTranscripts"') == [("e1", 2, "en")]
 
 
 def test_a_database_without_the_sync_keys_is_refused_naming_the_fix(db_url):
