@@ -48,21 +48,26 @@ def _retail_db_lines() -> list[str]:
     """What the sync wrote to RetailAdvisorDB."""
     import sqlalchemy as sa
 
+    from include.retail_db import migrate
     from include.retail_db.config import database_url
 
     url = database_url()
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    engine = migrate.engine_for(url)
     with engine.connect() as conn:
         count = lambda sql: conn.exec_driver_sql(sql).scalar_one()  # noqa: E731
         interactions = count('SELECT count(*) FROM "SalesInteractions"')
-        lines, clips = conn.exec_driver_sql(
-            'SELECT count(*), count("AudioURL") FROM "SalesInteractionTranscripts"'
-        ).one()
+        lines = count('SELECT count(*) FROM "SalesInteractionTranscripts"')
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("SalesInteractionTranscripts")}
+        # The column is gone while AudioURL is deprecated (the rollback, docs/rollback.md).
+        clips = "AudioURL deprecated"
+        if "AudioURL" in columns:
+            with_url = count('SELECT count("AudioURL") FROM "SalesInteractionTranscripts"')
+            clips = f"{with_url} with AudioURL"
         brands = count('SELECT count(*) FROM "SalesInteractionBrands"')
     engine.dispose()
     where = sa.engine.make_url(url).render_as_string(hide_password=True)
     return [
-        f"RetailAdvisorDB ({where}): {interactions} interactions, {lines} transcripts ({clips} with AudioURL),"
+        f"RetailAdvisorDB ({where}): {interactions} interactions, {lines} transcripts ({clips}),"
         f" {brands} brand mentions"
     ]
 

@@ -80,6 +80,7 @@ def layers(settings: Settings) -> dict[str, str]:
     import sqlalchemy as sa
     from pyspark.sql import functions as F
 
+    from include.retail_db import migrate
     from include.retail_db.config import database_url
     from include.spark_jobs import sinks
     from include.spark_jobs.session import get_spark
@@ -94,7 +95,7 @@ def layers(settings: Settings) -> dict[str, str]:
     lines = mart.select(F.explode("transcript_lines").alias("l")).select("l.*")
     exported = json.loads((settings.export_dir / "sales_interactions_enriched.json").read_text())["rows"]
     links = [line["audio_url"] for row in exported for line in row["transcript_lines"]]
-    engine = sa.create_engine(database_url(), poolclass=sa.pool.NullPool)
+    engine = migrate.engine_for(database_url())
     with engine.connect() as conn:
         table = sa.Table("SalesInteractionTranscripts", sa.MetaData(), autoload_with=conn)
         total = conn.scalar(sa.select(sa.func.count()).select_from(table))

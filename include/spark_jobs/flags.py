@@ -33,10 +33,6 @@ def read(settings: Settings) -> dict[str, bool]:
     return {name: bool(stored.get(name, default)) for name, default in DEFAULTS.items()}
 
 
-def enabled(settings: Settings, name: str) -> bool:
-    return read(settings)[name]
-
-
 def write(settings: Settings, **values: bool) -> dict[str, bool]:
     """Set flags (published whole: a batch reads the old file or the new one); every flag's new value."""
     if unknown := sorted(set(values) - set(DEFAULTS)):

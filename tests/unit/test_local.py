@@ -78,3 +78,22 @@ def test_the_dbt_pool_cosmos_uses_is_the_one_airflow_settings_defines():
 
     assert operator_args()["pool"] == DBT_POOL
     assert pools()[DBT_POOL][0] == 1  # one dbt-spark session at a time (embedded Derby metastore)
+
+
+def test_the_demo_summary_counts_clips_and_says_when_audio_url_is_deprecated(tmp_path, monkeypatch):
+    from include.local import demo
+    from include.retail_db import config, migrate
+    from include.rollback import database
+    from include.rollback.request import Direction, Request
+    from tests.sql import rows
+
+    url = f"sqlite:///{tmp_path / 'retail_advisor.db'}"
+    migrate.upgrade(url)
+    monkeypatch.setattr(config, "database_url", lambda: url)
+    (line,) = demo._retail_db_lines()
+    assert line.endswith(": 0 interactions, 0 transcripts (0 with AudioURL), 0 brand mentions")
+
+    database.run(url, Request(Direction.DEPRECATE, dry_run=False))  # the column goes (the rollback's step)
+    assert "AudioURL" not in {r[1] for r in rows(url, 'PRAGMA table_info("SalesInteractionTranscripts")')}
+    (line,) = demo._retail_db_lines()
+    assert line.endswith(": 0 interactions, 0 transcripts (AudioURL deprecated), 0 brand mentions")
