@@ -14,19 +14,17 @@ from include.spark_jobs.tables import ALL_TABLES, GOLD_DQ_METRICS, locate
 VOLATILE = {"ingest_time", "updated_at", "recorded_at", "batch_id"}  # when, not what
 
 
-def snapshot(spark, home: Path, same_files: bool = True, dq_ignore: tuple[str, ...] = ()) -> dict[str, list]:
-    """table -> its rows as sorted tuples of strings, the volatile columns dropped.
+def snapshot(spark, home: Path, dq_ignore: tuple[str, ...] = ()) -> dict[str, list]:
+    """table -> its rows as sorted tuples of strings, without the volatile columns and the landing file a
+    row came from (runs over the same lines may land them in different files).
 
-    ``same_files``: both runs read the same landing files (compare each row's <hub>/<file>; else drop it).
     The data-quality table is compared by its totals per table, rule and action (batches may be cut
     differently), without the rules in ``dq_ignore``."""
     settings = Settings(home=home)
     tables = {}
     for table in ALL_TABLES:
         df = sinks.read_table(spark, locate(settings, table))
-        if "source_file" in df.columns:  # landing paths differ by home: keep <hub>/<file>
-            kept = F.regexp_extract("source_file", r"[^/]+/[^/]+$", 0)
-            df = df.withColumn("source_file", kept) if same_files else df.drop("source_file")
+        df = df.drop("source_file")
         if table == GOLD_DQ_METRICS:
             df = df.where(~F.col("expectation").isin(*dq_ignore)) if dq_ignore else df
             df = df.groupBy("table", "expectation", "action").agg(F.sum("failed"), F.sum("dropped"))

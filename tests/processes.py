@@ -20,15 +20,26 @@ class JobProcess(subprocess.Popen):
         return self.log.read_text(errors="replace")[-chars:]
 
 
-def start_medallion(home: Path, *args: str) -> JobProcess:
+def start_medallion(home: Path, *args: str, env: dict[str, str] | None = None) -> JobProcess:
     """`python -m include.spark_jobs medallion --home HOME ARGS` in its own process group (for killpg),
     its stdout and stderr appended to HOME/medallion.log."""
-    log = home / "medallion.log"
+    return start_job(home, "medallion", ["-m", "include.spark_jobs", "medallion", "--home", str(home), *args], env)
+
+
+def start_layers(home: Path, *args: str, env: dict[str, str] | None = None) -> JobProcess:
+    """The bronze, silver and gold jobs as three queries of one driver (tests/layer_jobs.py), likewise."""
+    return start_job(home, "layers", ["-m", "tests.layer_jobs", "--home", str(home), *args], env)
+
+
+def start_job(home: Path, name: str, argv: list[str], env: dict[str, str] | None = None) -> JobProcess:
+    """``python ARGV`` from the project root with SCOUT_HOME=HOME (and ``env``), in its own process group,
+    its output appended to HOME/NAME.log."""
+    log = home / f"{name}.log"
     with log.open("a") as out:
         process = JobProcess(
-            [sys.executable, "-m", "include.spark_jobs", "medallion", "--home", str(home), *args],
+            [sys.executable, *argv],
             cwd=PROJECT_ROOT,
-            env={**os.environ, "SCOUT_HOME": str(home)},
+            env={**os.environ, "SCOUT_HOME": str(home), **(env or {})},
             start_new_session=True,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -33,8 +33,8 @@ def extract(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFr
         bootstrap, options = sources.eventhubs_kafka_options(
             connection_string, databricks=settings.engine == Engine.DATABRICKS
         )
-        return sources.read_kafka(spark, bootstrap, hubs, options)
-    return sources.read_kafka(spark, settings.kafka_bootstrap, hubs)
+        return sources.read_kafka(spark, bootstrap, hubs, trigger.max_offsets, options)
+    return sources.read_kafka(spark, settings.kafka_bootstrap, hubs, trigger.max_offsets)
 
 
 def hub_counts(batch: DataFrame) -> dict[str, int]:

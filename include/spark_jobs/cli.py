@@ -39,17 +39,23 @@ def parse_args(argv: Sequence[str] | None) -> tuple[str, Settings, Trigger]:
     parser.add_argument("--trigger", choices=[m.value for m in TriggerMode], default=TriggerMode.AVAILABLE_NOW.value)
     parser.add_argument("--interval", default="30 seconds", help="processing-time interval for continuous")
     parser.add_argument("--max-files-per-trigger", type=int, default=Trigger.max_files, metavar="N")
+    parser.add_argument(
+        "--max-offsets-per-trigger", type=int, default=Trigger.max_offsets, metavar="N", help="Kafka records a batch"
+    )
     parser.add_argument("--home", type=Path, default=settings.home, help="state folder: lake, checkpoints, landing")
     args = parser.parse_args(argv)
-    if args.max_files_per_trigger < 1:
-        parser.error("--max-files-per-trigger must be at least 1")
+    for flag in ("max_files_per_trigger", "max_offsets_per_trigger"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be at least 1")
     try:
         check_interval("--interval", args.interval)
     except SettingsError as error:
         parser.error(str(error))
     if not str(args.home).strip() or args.home == Path():
         parser.error("--home is empty; give the state folder (e.g. .scout)")
-    trigger = Trigger(TriggerMode(args.trigger), args.interval, args.max_files_per_trigger)
+    trigger = Trigger(
+        TriggerMode(args.trigger), args.interval, args.max_files_per_trigger, args.max_offsets_per_trigger
+    )
     return args.job, replace(settings, source=Source(args.source), home=args.home.resolve()), trigger
 
 

@@ -76,16 +76,22 @@ def eventhubs_kafka_options(connection_string: str, *, databricks: bool) -> tupl
 
 
 def read_kafka(
-    spark: SparkSession, bootstrap: str, hubs: Sequence[str], options: dict[str, str] | None = None
+    spark: SparkSession,
+    bootstrap: str,
+    hubs: Sequence[str],
+    max_offsets: int = 100_000,
+    options: dict[str, str] | None = None,
 ) -> DataFrame:
-    """The hubs as Kafka topics, in one stream. ``options`` carries kafka.* security settings (SASL_SSL
-    for Event Hubs)."""
+    """The hubs as Kafka topics, in one stream, at most ``max_offsets`` records a micro-batch (a backlog
+    after an outage is taken in bounded batches, not one). ``options`` carries kafka.* security settings
+    (SASL_SSL for Event Hubs)."""
     reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", bootstrap)
         .option("subscribe", ",".join(hubs))
         .option("startingOffsets", "earliest")
         .option("failOnDataLoss", "false")
+        .option("maxOffsetsPerTrigger", max_offsets)
     )
     for key, value in (options or {}).items():
         reader = reader.option(key, value)

@@ -20,6 +20,7 @@ class Trigger:
     mode: TriggerMode = TriggerMode.AVAILABLE_NOW
     interval: str = "30 seconds"
     max_files: int = 100  # landing files per micro-batch: bounds a batch's size and a replay's cost
+    max_offsets: int = 100_000  # the same bound for Kafka / Event Hubs: records per micro-batch, all topics
 
     def apply(self, writer: DataStreamWriter) -> DataStreamWriter:
         if self.mode == TriggerMode.AVAILABLE_NOW:

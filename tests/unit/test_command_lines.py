@@ -30,6 +30,7 @@ CASES = [
     ([*JOBS, "--interval", "0 seconds"], {}, "--interval='0 seconds' is not allowed"),
     ([*JOBS, "--home", ""], {}, "--home is empty"),
     ([*JOBS, "--max-files-per-trigger", "0"], {}, "--max-files-per-trigger must be at least 1"),
+    ([*JOBS, "--max-offsets-per-trigger", "-1"], {}, "--max-offsets-per-trigger must be at least 1"),
     (LOCAL_DEMO, {"SCOUT_STREAM_INTERVAL": "fast"}, "SCOUT_STREAM_INTERVAL='fast' is not allowed"),
     (LOCAL_DEMO, {"SCOUT_CATALOG": "my-catalog"}, "SCOUT_CATALOG='my-catalog' is not allowed"),
     ([*STREAM_STATUS, "emr"], {}, "streaming engine 'emr' is not one of: local, spark-submit, databricks"),

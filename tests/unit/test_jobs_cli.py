@@ -35,6 +35,13 @@ def test_the_command_line_rejects_a_batch_bound_below_one(capsys):
     assert "--max-files-per-trigger must be at least 1" in capsys.readouterr().err
 
 
+def test_the_batch_bounds_reach_the_trigger():
+    _, _, default = parse_args(["medallion"])
+    assert (default.max_files, default.max_offsets) == (100, 100_000)
+    _, _, bounded = parse_args(["bronze", "--max-files-per-trigger", "7", "--max-offsets-per-trigger", "40"])
+    assert (bounded.max_files, bounded.max_offsets) == (7, 40)
+
+
 def test_the_command_line_names_every_job_and_only_those():
     # cli.py lists the names without importing pyspark (a wrong argument fails before a JVM starts)
     assert tuple(jobs.JOBS) == JOB_NAMES
