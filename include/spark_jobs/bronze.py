@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 
 from include.settings import Engine, Settings, Source
 from include.spark_jobs import concurrently, sinks, sources
+from include.spark_jobs.progress import TableBatch
 from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
 from include.spark_jobs.tables import BRONZE_TABLES, locate
 from include.spark_jobs.trigger import Trigger
@@ -45,8 +46,8 @@ def hub_counts(batch: DataFrame) -> dict[str, int]:
 
 def write_batch(
     settings: Settings, batch: DataFrame, batch_id: int, app: str, counts: dict[str, int] | None = None
-) -> dict[str, int]:
-    """Append each hub's rows of the (cached) batch to its table, once; return the row count per hub.
+) -> dict[str, TableBatch]:
+    """Append each hub's rows of the (cached) batch to its table, once; return the rows each table got.
 
     A hub with no rows in the batch writes nothing (a replay of the batch counts the same and skips it too).
     """
@@ -57,7 +58,7 @@ def write_batch(
         return lambda: sinks.append_once(rows, locate(settings, table), f"{app}-{table}", batch_id)
 
     concurrently.run_all([append(hub, table) for hub, table in BRONZE_TABLES.items() if counts.get(hub)])
-    return counts
+    return {BRONZE_TABLES[hub]: TableBatch(n) for hub, n in counts.items() if n}
 
 
 def ensure_tables(spark: SparkSession, settings: Settings) -> None:

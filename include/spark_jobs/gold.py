@@ -259,9 +259,12 @@ def fed(silver: Mapping[str, TableBatch]) -> dict[str, TableBatch]:
     return fed
 
 
-def write_silver_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> None:
-    """The gold job's micro-batch: the touched rows of the silver tables it streams (MERGEs need no txn id)."""
+def write_silver_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> dict[str, TableBatch]:
+    """The gold job's micro-batch: the touched rows of the silver tables it streams (MERGEs need no txn id);
+    returns what each gold table got from them."""
     write_batch(settings, batch)
+    per_source = batch.groupBy("source").agg(F.count(F.lit(1)).alias("rows"), F.max("ts").alias("newest"))
+    return fed({r["source"]: TableBatch(r["rows"], r["newest"]) for r in per_source.collect()})
 
 
 def stream(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFrame:

@@ -21,7 +21,6 @@ from pyspark.sql import DataFrame, SparkSession
 from include.settings import Settings
 from include.spark_jobs import bronze, gold, silver, sinks
 from include.spark_jobs.progress import TableBatch
-from include.spark_jobs.tables import BRONZE_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +33,11 @@ def write_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -
     # Silver's checks before any write: a `fail` expectation stops the batch with nothing of it written.
     checked = silver.check_batch(settings, hubs, batch_id)
     checked_s = time.perf_counter()
-    bronze.write_batch(settings, batch, batch_id, app, counts)
+    written = bronze.write_batch(settings, batch, batch_id, app, counts)
     bronze_s = time.perf_counter()
     layer = silver.write_batch(settings, hubs, batch_id, app, checked)
     silver_s = time.perf_counter()
-    written = {BRONZE_TABLES[hub]: TableBatch(n) for hub, n in counts.items() if n}
-    written |= {c.table.name: TableBatch(c.inserted, c.newest) for c in layer.checked}
+    written |= layer.written()
     try:
         if layer.valid:
             touched = reduce(DataFrame.unionByName, [gold.touched(t, rows) for t, rows in layer.valid.items()])

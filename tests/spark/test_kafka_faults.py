@@ -20,6 +20,7 @@ Run for the medallion job, and for the layer jobs as three queries chained throu
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import tempfile
@@ -35,7 +36,9 @@ from pyspark.sql.streaming import StreamingQuery
 from include.local import synthetic
 from include.settings import Settings, Source
 from include.spark_jobs import jobs, sinks
+from include.spark_jobs.progress import read_progress
 from include.spark_jobs.tables import BRONZE_TABLES, GOLD_DQ_METRICS, locate
+from include.spark_jobs.tables import GOLD_STORE_INTERACTION_METRICS as GOLD
 from include.spark_jobs.trigger import Trigger, TriggerMode
 from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection, parse_event
 from scout_edge.forwarder import Forwarder
@@ -60,6 +63,7 @@ SILVER_OF = {  # the silver table each kind of event lands in
 }
 START = {"medallion": start_medallion, "layers": start_layers}
 NAMES = {"medallion": ("medallion",), "layers": LAYERS}  # the queries of each kind
+BOUND = 100  # Kafka records a micro-batch, for the layer jobs' first run
 
 
 class Broker:
@@ -99,7 +103,7 @@ class Edge:
         self.spool.put_many(events)
 
     def close(self) -> None:
-        assert self.forwarder.stop(drain_timeout_s=30), "the spool did not drain"
+        self.forwarder.stop(drain_timeout_s=5)
         self.spool.close()
 
 
@@ -146,7 +150,20 @@ def delta_version(settings: Settings, table: str) -> int:
     return max((int(p.stem) for p in log.glob("*.json")), default=-1)
 
 
-def kill_after_silver_appends(process: JobProcess, settings: Settings) -> None:
+def rows_appended(settings: Settings, table: str, app: str, batch_id: int) -> int:
+    """Rows the append of micro-batch ``batch_id`` by ``app`` added to ``table``, from its Delta log."""
+    for commit in sorted((locate(settings, table).path / "_delta_log").glob("*.json")):
+        actions = [json.loads(line) for line in commit.read_text().splitlines()]
+        txns = [(a["txn"]["appId"], a["txn"]["version"]) for a in actions if "txn" in a]
+        if (app, batch_id) in txns:
+            info = next(a["commitInfo"] for a in actions if "commitInfo" in a)
+            return int(info["operationMetrics"]["numOutputRows"])
+    return 0
+
+
+def kill_after_silver_appends(process: JobProcess, settings: Settings, query: str) -> None:
+    """SIGKILL the job once silver_transcripts took its first append, before ``query`` (the one writing
+    silver) committed that batch: the restart must replay it without appending again."""
     deadline = time.monotonic() + 300
     while delta_version(settings, "silver_transcripts") < 1:
         assert process.poll() is None, f"the job ended before silver's first append: {process.log_tail(2000)}"
@@ -155,6 +172,7 @@ def kill_after_silver_appends(process: JobProcess, settings: Settings) -> None:
     os.killpg(process.pid, signal.SIGKILL)  # the driver and its JVM, right after that commit
     process.wait()
     assert process.returncode == -signal.SIGKILL, "it had already exited"
+    assert not (settings.checkpoint_dir / query / "commits" / "0").exists(), "killed after the batch, not inside"
 
 
 def alive(queries: list[StreamingQuery]) -> bool:
@@ -172,11 +190,14 @@ def test_kill_9_and_a_broker_outage_end_in_the_computed_tables(spark, lake, brok
     try:
         edge.publish(DAY.events[:half])
         publish_faults(broker.bootstrap, DAY)
+        wait_for(lambda: edge.spool.depth() == 0, 60, "the first half to reach the broker", 0.2)
 
         # The job in its own process, killed inside its first batch right after silver's append ...
         run = ("--source", "kafka", "--trigger", "continuous", "--interval", "1 second")
+        if kind == "layers":  # the first half (128 lines) in two bronze batches
+            run += ("--max-offsets-per-trigger", str(BOUND))
         started = START[kind](lake.home, *run, env={"SCOUT_KAFKA_BOOTSTRAP": broker.bootstrap})
-        kill_after_silver_appends(started, settings)
+        kill_after_silver_appends(started, settings, "silver" if kind == "layers" else kind)
         # ... and started again (here: a JVM start fewer, the same job code) on the same checkpoints.
         continuous = Trigger(TriggerMode.CONTINUOUS, "1 second")
         queries = [jobs.start(name, spark, settings, continuous) for name in NAMES[kind]]
@@ -199,6 +220,15 @@ def test_kill_9_and_a_broker_outage_end_in_the_computed_tables(spark, lake, brok
         edge.close()
 
     topics = on_topics(broker.bootstrap)
+    if kind == "layers":
+        # The bound held: bronze's first batch took at most that many of the 128 records there (Spark shares
+        # it out over the partitions rounding down, so up to one fewer each).
+        first = sum(rows_appended(settings, t, f"scout-bronze-{t}", 0) for t in BRONZE_TABLES.values())
+        assert BOUND - kafka_broker.PARTITIONS * len(BRONZE_TABLES) <= first <= BOUND
+        # Each layer job's progress record (what the health check reads) counted what its tables got.
+        for name, table in (("bronze", "bronze_stt_raw"), ("silver", "silver_transcripts"), ("gold", GOLD)):
+            progress = read_progress(settings.ops_dir, name)
+            assert progress.get("batch_id") is not None and progress["tables"][table]["rows_total"] > 0, progress
 
     # bronze: every message on the topics, once
     for hub, table in BRONZE_TABLES.items():

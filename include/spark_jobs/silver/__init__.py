@@ -20,6 +20,7 @@ from pyspark.sql import types as T
 
 from include.settings import Settings
 from include.spark_jobs import concurrently, sinks, sources
+from include.spark_jobs.progress import TableBatch
 from include.spark_jobs.rules.schemas import BRONZE_SCHEMA
 from include.spark_jobs.silver import derived
 from include.spark_jobs.silver.checks import Checked, check, parse, write_checked
@@ -71,6 +72,10 @@ class SilverBatch:
 
     valid: dict[str, DataFrame]
     checked: list[Checked]
+
+    def written(self) -> dict[str, TableBatch]:
+        """The rows each silver table got, and their newest event time (for the progress record)."""
+        return {c.table.name: TableBatch(c.inserted, c.newest) for c in self.checked}
 
     def release(self) -> None:
         for c in self.checked:
@@ -126,9 +131,13 @@ def by_hub(batch: DataFrame) -> dict[str, DataFrame]:
     return {hub: batch.where(F.col("hub") == hub) for hub in hubs if hub in BRONZE_TABLES}
 
 
-def write_bronze_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> None:
-    """The silver job's micro-batch: bronze rows of any hubs."""
-    write_batch(settings, by_hub(batch), batch_id, app).release()
+def write_bronze_batch(settings: Settings, batch: DataFrame, batch_id: int, app: str) -> dict[str, TableBatch]:
+    """The silver job's micro-batch: bronze rows of any hubs; returns the rows each silver table got."""
+    layer = write_batch(settings, by_hub(batch), batch_id, app)
+    try:
+        return layer.written()
+    finally:
+        layer.release()
 
 
 def stream(spark: SparkSession, settings: Settings, trigger: Trigger) -> DataFrame:
