@@ -14,19 +14,17 @@ import signal
 import sys
 import threading
 
+from include.spark_jobs import jobs
 from include.spark_jobs.cli import parse_args
-
-LAYERS = ("bronze", "silver", "gold")  # in this order: each creates the tables the next one streams
+from include.spark_jobs.session import session_for
 
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _, settings, trigger = parse_args([LAYERS[0], *argv])
-    from include.spark_jobs import jobs
-    from include.spark_jobs.session import session_for
-
+    _, settings, trigger = parse_args(["bronze", *argv])
     spark = session_for(settings, "scout-layers")
-    queries = [jobs.start(name, spark, settings, trigger) for name in LAYERS]
+    # In jobs.LAYERS's order: each creates the tables the next one streams.
+    queries = [jobs.start(job.name, spark, settings, trigger) for job in jobs.LAYERS]
     stopping = threading.Event()
 
     def stop(signum, frame) -> None:

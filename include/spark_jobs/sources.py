@@ -79,7 +79,7 @@ def read_kafka(
     spark: SparkSession,
     bootstrap: str,
     hubs: Sequence[str],
-    max_offsets: int = 100_000,
+    max_offsets: int,
     options: dict[str, str] | None = None,
 ) -> DataFrame:
     """The hubs as Kafka topics, in one stream, at most ``max_offsets`` records a micro-batch (a backlog
