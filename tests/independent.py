@@ -5,6 +5,8 @@ a test comparing the two can catch the pipeline being wrong, not only being diff
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,11 +17,17 @@ from include.local import synthetic
 from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.tables import (
+    BRONZE_TABLES,
     GOLD_DEVICE_HEALTH_SUMMARY,
     GOLD_INSIGHT_FEEDBACK,
     GOLD_STORE_INTERACTION_METRICS,
     GOLD_TRANSCRIPT_SENTIMENT,
+    SILVER_ANNOTATED_EVENTS,
+    SILVER_DEVICE_HEARTBEAT,
+    SILVER_INSIGHT_FEEDBACK,
     SILVER_MULTIMODAL_ALIGNED,
+    SILVER_TRANSCRIPTS,
+    SILVER_VISUAL_DETECTIONS,
     locate,
 )
 from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection
@@ -195,3 +203,96 @@ def assert_gold_and_alignment_as_computed(spark, settings: Settings, day: synthe
     assert rows_by_key(spark, settings, GOLD_TRANSCRIPT_SENTIMENT, ("store_id", "brand", "day")) == sentiment(day)
     pairs = sinks.read_table(spark, locate(settings, SILVER_MULTIMODAL_ALIGNED)).collect()
     assert {(r.transcript_event_id, r.visual_event_id) for r in pairs} == aligned_pairs(day, settings.align_window_s)
+
+
+SILVER_OF_HUB = {  # the silver table each hub's valid events go to (the design's table list)
+    Transcript.hub: SILVER_TRANSCRIPTS,
+    VisualDetection.hub: SILVER_VISUAL_DETECTIONS,
+    AnnotatedEvent.hub: SILVER_ANNOTATED_EVENTS,
+    InsightFeedback.hub: SILVER_INSIGHT_FEEDBACK,
+    Heartbeat.hub: SILVER_DEVICE_HEARTBEAT,
+}
+TIMESTAMPS = ("ts", "last_publish_ts")
+
+
+def _fused_event_id(device_id: str, session_id: str) -> str:
+    """The documented id of a fused "Greeted + Asked": sha-256 of "fused:<label>:<device>:<session>",
+    UUID-shaped (8-4-4-4-12 of its hex digest)."""
+    h = hashlib.sha256(f"fused:Greeted + Asked:{device_id}:{session_id}".encode()).hexdigest()
+    return "-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:32]))
+
+
+def silver_rows(day: synthetic.SyntheticDay) -> dict[str, dict[str, dict]]:
+    """table -> event_id -> the fields silver must hold for it, as the device sent them: every event once
+    (its duplicates are the same event), plus the sessions fused here from speech and vision."""
+    tables: dict[str, dict[str, dict]] = defaultdict(dict)
+    for e in [*day.events, *day.duplicates]:
+        fields = {k: v for k, v in e.to_dict().items() if k != "event_type"}
+        if isinstance(e, AnnotatedEvent):
+            fields["origin"] = "device"
+        tables[SILVER_OF_HUB[e.hub]][e.event_id] = fields
+    for (device, session), question in fused_sessions(day).items():
+        event_id = _fused_event_id(device, session)
+        tables[SILVER_ANNOTATED_EVENTS][event_id] = {
+            "event_id": event_id,
+            "device_id": device,
+            "store_id": question.store_id,
+            "session_id": session,
+            "ts": question.ts,
+            "label": "Greeted + Asked",
+            "zone_id": "counter",
+            "brand": LINES[question.text][1],
+            "schema_version": 1,
+            "origin": "fused",
+        }
+    for rows in tables.values():
+        for fields in rows.values():
+            for name in TIMESTAMPS:
+                if fields.get(name) is not None:
+                    fields[name] = _at(fields[name])
+    return {table: dict(tables[table]) for table in SILVER_OF_HUB.values()}
+
+
+# A transcript line's drop rules as the design states them (warn rules keep the row): the reasons a
+# quarantined line carries, in the order they are declared.
+TRANSCRIPT_DROP_RULES = (
+    ("parses_against_contract", lambda e, parsed, raw: parsed),
+    ("payload_within_limit", lambda e, parsed, raw: len(raw.encode()) <= 64 * 1024),
+    ("is_transcript", lambda e, parsed, raw: e.get("event_type") == "transcript"),
+    ("known_schema_version", lambda e, parsed, raw: e.get("schema_version") == 1),
+    ("has_event_id", lambda e, parsed, raw: e.get("event_id") not in (None, "")),
+    ("has_device_and_store", lambda e, parsed, raw: e.get("device_id") is not None and e.get("store_id") is not None),
+    ("has_timestamp", lambda e, parsed, raw: e.get("ts") is not None),
+    ("non_negative_word_count", lambda e, parsed, raw: e.get("word_count") is not None and e["word_count"] >= 0),
+)
+
+
+def quarantined(day: synthetic.SyntheticDay) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """quarantine table -> sorted (payload verbatim, the rules it broke) of the day's bad lines. A line
+    that is not JSON has no fields at all."""
+    expected: dict[str, list] = {f"{table}_quarantine": [] for table in SILVER_OF_HUB.values()}
+    for hub, lines in day.bad_lines.items():
+        assert hub == Transcript.hub, "the rules above are a transcript's"
+        for raw in lines:
+            try:
+                event, parsed = json.loads(raw), True
+            except json.JSONDecodeError:
+                event, parsed = {}, False
+            reasons = tuple(name for name, ok in TRANSCRIPT_DROP_RULES if not ok(event, parsed, raw))
+            expected[f"{SILVER_OF_HUB[hub]}_quarantine"].append((raw, reasons))
+    return {table: sorted(rows) for table, rows in expected.items()}
+
+
+def assert_silver_and_quarantine_as_computed(spark, settings: Settings, day: synthetic.SyntheticDay) -> None:
+    """Every silver table holds exactly the day's events once (each field as sent; fused sessions as the
+    rules make them), and every quarantine table exactly the day's bad lines with the rules they broke."""
+    for table, expected in silver_rows(day).items():
+        rows = sinks.read_table(spark, locate(settings, table)).collect()
+        got = {r.event_id: {k: r[k] for k in expected.get(r.event_id, {})} for r in rows}
+        assert len(rows) == len(got), f"{table}: an event_id twice"
+        assert set(got) == set(expected), f"{table}: events missing or extra"
+        assert got == expected, table
+    assert set(BRONZE_TABLES) == set(SILVER_OF_HUB)
+    for table, expected in quarantined(day).items():
+        rows = sinks.read_table(spark, locate(settings, table)).collect()
+        assert sorted((r.payload, tuple(r.reasons)) for r in rows) == expected, table

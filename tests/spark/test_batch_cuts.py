@@ -1,13 +1,15 @@
 """Batch-boundary invariance: the synthetic day (its duplicate and malformed lines included) fed to the
 medallion in different cuts, an available-now run after each delivery, ends in the same tables as one
 delivery, and those equal what plain Python computes from the events (tests/independent.py: every gold
-table row by row, the alignment pair by pair; the other tables by their counts).
+table row by row, the alignment pair by pair, every silver table event by event and field by field, every
+quarantine table line by line with its reasons).
 
 - one delivery (the reference);
 - a hand-made cut: a transcript delivered after its store-hour was aggregated, a greeted session's brand
   question after its greeting, the duplicate after its original, a malformed line and a heartbeat later;
-- a generated cut (hypothesis, seeded: the same one each run, one example to keep `make test` short):
-  every line to one of 2-3 deliveries at random, in a random order within each.
+- generated cuts (hypothesis searches: several examples a run, different ones each run; a failure prints
+  the seed and the deliveries to replay): every line to one of 2-4 deliveries at random, in a random
+  order within each.
 
 What may differ by design, and is left out: where a row came from (its landing file) and when it was
 written; the data-quality counts of `within_watermark` (a rule about arrival: whether an event is older
@@ -34,7 +36,11 @@ from include.spark_jobs.tables import GOLD_DQ_METRICS, locate
 from include.spark_jobs.trigger import Trigger
 from scout_edge.contract import Heartbeat, Transcript
 from tests.expected import table_counts
-from tests.independent import assert_gold_and_alignment_as_computed, fused_sessions
+from tests.independent import (
+    assert_gold_and_alignment_as_computed,
+    assert_silver_and_quarantine_as_computed,
+    fused_sessions,
+)
 from tests.lake_snapshot import snapshot
 
 pytestmark = pytest.mark.spark
@@ -84,6 +90,7 @@ def test_one_delivery_equals_the_computation_from_the_events(spark, reference):
     assert counts == table_counts(synthetic.expected_summary(DAY))
 
     assert_gold_and_alignment_as_computed(spark, settings, DAY)
+    assert_silver_and_quarantine_as_computed(spark, settings, DAY)
 
     # The injected faults, as the data-quality table counts them: the day's two malformed transcripts (one
     # cut off mid-JSON, one whose store_id is null) and its one duplicate.
@@ -129,16 +136,16 @@ def test_a_late_event_a_split_session_and_a_duplicate_across_batches_change_noth
     _, expected = reference
     home = run_in_cuts(spark, tmp_path / "adversarial", adversarial_cut(DAY))
     assert snapshot(spark, home, dq_ignore=ARRIVAL_ONLY) == expected
+    assert_silver_and_quarantine_as_computed(spark, Settings(home=home), DAY)
 
 
 @hypothesis_settings(
-    max_examples=1,
-    derandomize=True,
+    max_examples=4,
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(seed=st.integers(0, 2**32 - 1), deliveries=st.integers(2, 3))
+@given(seed=st.integers(0, 2**32 - 1), deliveries=st.integers(2, 4))
 def test_random_cuts_end_in_the_same_tables(spark, reference, tmp_path_factory, seed, deliveries):
     _, expected = reference
     rng = random.Random(seed)
@@ -149,3 +156,4 @@ def test_random_cuts_end_in_the_same_tables(spark, reference, tmp_path_factory, 
         rng.shuffle(delivery)
     home = run_in_cuts(spark, tmp_path_factory.mktemp("random") / "home", cut)
     assert snapshot(spark, home, dq_ignore=ARRIVAL_ONLY) == expected
+    assert_silver_and_quarantine_as_computed(spark, Settings(home=home), DAY)
