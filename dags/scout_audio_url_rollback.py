@@ -47,7 +47,7 @@ def params() -> dict:
         ),
         "stores": Param(
             [],
-            type="array",
+            type=["null", "array"],  # optional: the trigger form marks a param without "null" required
             items=NAMES,
             uniqueItems=True,
             title="Stores",
@@ -56,7 +56,7 @@ def params() -> dict:
         ),
         "devices": Param(
             [],
-            type="array",
+            type=["null", "array"],  # optional: the trigger form marks a param without "null" required
             items=NAMES,
             uniqueItems=True,
             title="Devices",
