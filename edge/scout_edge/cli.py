@@ -136,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("spool", help="inspect the store-and-forward spool")
     sp.add_argument("action", choices=["status"])
-    sp.add_argument("--config", required=True)
+    sp.add_argument("--config", required=True, help="the device's TOML file (where its spool lives)")
     sp.set_defaults(func=cmd_spool)
 
     be = sub.add_parser("bench", help="measure speech-to-text, vision and simulator throughput")

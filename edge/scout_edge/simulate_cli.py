@@ -17,16 +17,28 @@ from scout_edge.transports import EventHubTransport, FileTransport, KafkaTranspo
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--stores", type=int, default=2)
-    p.add_argument("--devices", type=int, default=2, help="devices per store")
-    p.add_argument("--duration", type=float, default=3600.0, help="simulated seconds")
+    p.add_argument("--stores", type=int, default=2, help="stores in the fleet (default: %(default)s)")
+    p.add_argument("--devices", type=int, default=2, help="devices in each store (default: %(default)s)")
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=3600.0,
+        help="simulated time the events span, in seconds (default: %(default)s)",
+    )
     p.add_argument("--rate", type=float, default=10.0, help="events per second over the fleet")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--seed", type=int, default=7, help="random seed: the same seed gives the same events (default: %(default)s)"
+    )
     p.add_argument("--start", default="2026-11-02T09:00:00Z", help="first timestamp (ISO 8601 UTC) or 'now'")
     p.add_argument("--realtime", action="store_true", help="send at the rate in wall-clock time (for latency tests)")
     p.add_argument("--faults", default="", help=f"comma-separated: {','.join(FAULTS)}")
     p.add_argument("--fault-share", type=float, default=0.01, help="share of events hit by each fault (0-1)")
-    p.add_argument("--transport", choices=["file", "kafka", "eventhub"], default="file")
+    p.add_argument(
+        "--transport",
+        choices=["file", "kafka", "eventhub"],
+        default="file",
+        help="where the events go: landing files, a Kafka broker, or Azure Event Hubs (default: %(default)s)",
+    )
     p.add_argument("--out", default="landing", help="landing folder (file transport)")
     p.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka bootstrap servers (kafka transport)")
     p.add_argument("--topic-prefix", default="", help="prefix of the hubs' topic names (kafka transport)")
@@ -36,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="env var with the Event Hubs connection string (eventhub, or Kafka over SASL_SSL)",
     )
     p.add_argument("--summary", help="also write the injected-fault summary (JSON) to this file")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (for logs and scripts)")
 
 
 def _spec(args: argparse.Namespace) -> FleetSpec:

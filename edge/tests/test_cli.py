@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from scout_edge.cli import main
+from scout_edge.cli import main, parser
 from scout_edge.contract import parse_event
 
 
@@ -66,6 +66,21 @@ def test_a_user_mistake_is_one_line_and_exit_2(argv, message, capsys, tmp_path, 
     assert err[-1].startswith(("scout-edge: error: ", f"scout-edge {argv[0]}: error: "))
     assert message in err[-1]
     assert "Traceback" not in "\n".join(err)
+
+
+def test_every_option_of_every_command_says_what_it_is():
+    """`scout-edge <command> --help` explains each option (positional arguments name themselves)."""
+    import argparse
+
+    root = parser()
+    commands = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction)).choices
+    silent = [
+        f"{name} {action.option_strings[-1]}"
+        for name, command in {"scout-edge": root, **commands}.items()
+        for action in command._actions
+        if action.option_strings and not action.help and not isinstance(action, argparse._HelpAction)
+    ]
+    assert silent == []
 
 
 def test_a_bad_config_from_the_installed_command_is_one_line(tmp_path):
