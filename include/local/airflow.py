@@ -107,6 +107,16 @@ COMPONENTS = {
 }
 
 
+def private_file(path: Path) -> Path:
+    """``path``, created empty if missing, readable by its owner only (0600). Airflow's simple auth manager
+    writes the passwords it generates into this file and keeps the mode of one that exists (its own
+    would follow the umask: world-readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
+    return path
+
+
 def _stop(signum, frame):
     raise KeyboardInterrupt
 
@@ -121,6 +131,10 @@ def up() -> None:
     port = os.environ["AIRFLOW__API__PORT"]
     env = {**os.environ, "PATH": f"{airflow.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    passwords = private_file(
+        Path(env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
+             or settings.airflow_home / "simple_auth_manager_passwords.json.generated")
+    )  # fmt: skip
     env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
     # Each component in a process group of its own, so stopping it also stops what it started (the
     # LocalExecutor's workers, task processes), and nothing outlives `up`.
@@ -129,8 +143,7 @@ def up() -> None:
         for name, args in COMPONENTS.items()
     }
     print(
-        f"Airflow UI: http://127.0.0.1:{port}  (user admin; password in"
-        f" {settings.airflow_home}/simple_auth_manager_passwords.json.generated). Ctrl-C stops it.",
+        f"Airflow UI: http://127.0.0.1:{port}  (user admin; password in {passwords}). Ctrl-C stops it.",
         flush=True,
     )
     try:

@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 
@@ -90,6 +91,13 @@ def _started_for(home) -> list[psutil.Process]:
             if process.pid != os.getpid() and process.environ().get("SCOUT_HOME") == str(home):
                 found.append(process)
     return found
+
+
+def test_the_generated_admin_password_is_readable_by_its_owner_only(airflow_up, api):
+    _, home, _ = airflow_up
+    passwords = home / "airflow" / "simple_auth_manager_passwords.json.generated"
+    assert "admin" in json.loads(passwords.read_text())  # the file Airflow wrote the password into (api used it)
+    assert stat.S_IMODE(passwords.stat().st_mode) == 0o600
 
 
 def test_nothing_listens_beyond_loopback(airflow_up):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 import sys
 
 from include.errors import PipelineStepFailed
 from include.local import cli
-from include.local.airflow import pools
+from include.local.airflow import pools, private_file
 from include.settings import PROJECT_ROOT
 
 FAILING_DAG = """
@@ -97,3 +98,13 @@ def test_the_demo_summary_counts_clips_and_says_when_audio_url_is_deprecated(tmp
     assert "AudioURL" not in {r[1] for r in rows(url, 'PRAGMA table_info("SalesInteractionTranscripts")')}
     (line,) = demo._retail_db_lines()
     assert line.endswith(": 0 interactions, 0 transcripts (AudioURL deprecated), 0 brand mentions")
+
+
+def test_the_passwords_file_is_made_private_and_keeps_what_it_holds(tmp_path):
+    fresh = private_file(tmp_path / "airflow" / "passwords.json")
+    assert fresh.read_text() == "" and stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text('{"admin": "s3cret"}')
+    earlier.chmod(0o644)  # as Airflow leaves one it created itself
+    assert private_file(earlier).read_text() == '{"admin": "s3cret"}'
+    assert stat.S_IMODE(earlier.stat().st_mode) == 0o600
