@@ -180,11 +180,11 @@ stream-status: $(VENV)/.stamp  ## the streaming job's state as its runner sees i
 bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
 	$(PY) -m tools.benchmarks.throughput --events $(or $(EVENTS),1000000)
 
-bench-latency: install  ## continuous mode: Kafka -> gold latency p50/p95 at RATE events/s (default 1000; JOB=bronze: the least)
-	$(PY) -m tools.benchmarks.latency --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60) --job $(or $(JOB),medallion)
+bench-latency: install  ## continuous mode at RATE events/s (default 1000) for SECONDS: the bronze floor, then Kafka -> silver/gold, p95 ratios (JOB=bronze|medallion: one leg)
+	$(PY) -m tools.benchmarks.latency --rate $(or $(RATE),1000) --seconds $(or $(SECONDS),60) --job $(or $(JOB),both)
 
-bench-batch: install  ## what one medallion micro-batch of EVENTS (default 1000) costs, over BATCHES (default 10)
-	$(PY) -m tools.benchmarks.batch --events $(or $(EVENTS),1000) --batches $(or $(BATCHES),10)
+bench-batch: install  ## what one medallion micro-batch of EVENTS (default 1000) costs, over BATCHES (default 10), on a lake of PREFILL events; an idle trigger
+	$(PY) -m tools.benchmarks.batch --events $(or $(EVENTS),1000) --batches $(or $(BATCHES),10) --prefill $(or $(PREFILL),0)
 
 bench-recovery: install  ## streaming ops: health check time, kill -9 -> gold rows again, over ROUNDS (default 3)
 	$(PY) -m tools.benchmarks.recovery --rounds $(or $(ROUNDS),3)

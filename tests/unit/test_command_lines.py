@@ -16,6 +16,8 @@ LOCAL_DEMO = [sys.executable, "-m", "include.local", "demo"]
 STREAM_STATUS = [sys.executable, "-m", "include.orchestration.streaming"]
 RETAIL_DB = [sys.executable, "-m", "include.retail_db", "current"]
 RECOVERY_BENCH = [sys.executable, "-m", "tools.benchmarks.recovery"]
+BATCH_BENCH = [sys.executable, "-m", "tools.benchmarks.batch"]
+LATENCY_BENCH = [sys.executable, "-m", "tools.benchmarks.latency"]
 DASHBOARD = [sys.executable, "-m", "include.dashboard"]
 ROLLBACK = [sys.executable, "-m", "include.local", "rollback"]
 HOLD = [sys.executable, "-m", "include.spark_jobs.holds", "add"]
@@ -37,6 +39,10 @@ CASES = [
     (STREAM_STATUS, {"SCOUT_SPARK_MASTER": "mesos://x"}, "SCOUT_SPARK_MASTER='mesos://x' is not allowed"),
     (RETAIL_DB, {"SCOUT_FRESHNESS_SLA": "15"}, "SCOUT_FRESHNESS_SLA='15' is not allowed"),
     ([*RECOVERY_BENCH, "--rounds", "0"], {}, "--rounds must be at least 1"),
+    ([*BATCH_BENCH, "--prefill", "-1"], {}, "--events must be positive and --prefill at least 0"),
+    ([*BATCH_BENCH, "--batches", "2"], {}, "--batches must be more than 2"),
+    ([*LATENCY_BENCH, "--job", "gold"], {}, "argument --job: invalid choice: 'gold'"),
+    ([*LATENCY_BENCH, "--rate", "0"], {}, "--rate and --seconds must be positive"),
     ([*DASHBOARD, "--port", "70000"], {}, "--port must be between 1 and 65535, not 70000"),
     ([*DASHBOARD, "--port", "http"], {}, "argument --port: invalid int value: 'http'"),
     ([*ROLLBACK, "--direction", "sideways"], {}, "argument --direction: invalid choice: 'sideways'"),
