@@ -114,20 +114,22 @@ $(STATE)/azurite/.stamp-$(AZURITE_VERSION):
 .PHONY: test
 test: system-packages-test install $(STATE)/azurite/.stamp-$(AZURITE_VERSION) $(STATE)/dashboard-vendor/.stamp-$(CHARTJS_VERSION) \
     $(CHECKOV_VENV)/.stamp  ## lint, then run the whole test suite
-	$(call step,Lint (ruff, import contracts, checkov on infra/terraform, sqlfluff on the dbt models))
+	$(call step,Lint (ruff, import contracts, DAG parse budget, checkov on infra/terraform, sqlfluff on the dbt models))
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.dag_parse_budget
 	$(CHECKOV_VENV)/bin/checkov --directory infra/terraform --framework terraform --skip-download --compact --quiet
 	cd $(DBT_PROJECT) && $(CURDIR)/$(VENV)/bin/sqlfluff lint models --disable-progress-bar
 	$(call step,Tests)
 	$(PY) -m pytest
 
 .PHONY: lint
-lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp  ## ruff, the import direction (import-linter contracts), checkov on infra/terraform, sqlfluff on the dbt models
+lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp  ## ruff, the import direction (import-linter contracts), the DAG parse budget, checkov on infra/terraform, sqlfluff on the dbt models
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.dag_parse_budget
 	$(CHECKOV_VENV)/bin/checkov --directory infra/terraform --framework terraform --skip-download --compact --quiet
 	cd $(DBT_PROJECT) && $(CURDIR)/$(VENV)/bin/sqlfluff lint models --disable-progress-bar
 

@@ -1,4 +1,5 @@
-"""DAG integrity: every file in dags/ parses fast, cleanly, and without touching anything heavy or remote."""
+"""DAG integrity: every file in dags/ parses cleanly and without touching anything heavy or remote. (How
+fast is a time, checked by `make lint`: tools/dag_parse_budget.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import pytest
 from include.settings import DAGS_DIR
 
 PROBE = Path(__file__).with_name("parse_probe.py")
-PARSE_BUDGET_S = 1.0  # the whole dags/ folder, cold, as the DAG processor parses it
 # The freshness verdict: alerted another way (the e-mail `check` sends once per breach), and not retried
 # (a retry 30 s later would find the same stale table).
 ALERTED_ELSEWHERE = NOT_RETRIED = {("scout_stream_health", "sla")}
@@ -60,10 +60,6 @@ def project_report() -> dict:
 def test_project_dags_parse_cleanly(project_report):
     assert problems(project_report) == []
     assert "scout_slice" in project_report["dags"]
-
-
-def test_project_dags_parse_within_budget(project_report):
-    assert project_report["seconds"] < PARSE_BUDGET_S, f"dags/ took {project_report['seconds']:.2f} s to parse"
 
 
 def write_dag(folder: Path, name: str, top: str, alert: str = "lambda context: None") -> None:

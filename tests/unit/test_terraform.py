@@ -6,8 +6,7 @@ Key Vault secret is the one the Databricks job reads. Each check is shown to cat
 from __future__ import annotations
 
 import copy
-import shutil
-import subprocess
+import re
 
 import hcl2
 import pytest
@@ -152,10 +151,46 @@ def test_the_medallion_consumer_group_is_required(terraform):
     assert mutated(terraform, drop) == ["no 'medallion' consumer group"]
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary on this machine")
-def test_terraform_fmt_leaves_the_files_as_they_are():
-    done = subprocess.run(["terraform", "fmt", "-check", "-diff", str(TERRAFORM)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout
+def layout_problems(text: str) -> list[str]:
+    """What `terraform fmt` would change in a file's layout, as far as it can be told without the binary
+    (no release of it can be installed here): tabs, trailing blanks, a missing or doubled final newline,
+    and indentation that is not two spaces per level (a line that leaves brackets open opens one level,
+    however many; brackets in strings and comments do not count). The alignment of `=` is not checked."""
+    problems = []
+    if not text.endswith("\n") or text.endswith("\n\n"):
+        problems.append("the file must end with exactly one newline")
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if "\t" in line:
+            problems.append(f"line {number}: a tab")
+        if line != line.rstrip():
+            problems.append(f"line {number}: trailing blanks")
+        code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', line).split("#")[0].split("//")[0]
+        closing = code.lstrip()[:1] in ("}", "]", ")")  # a line that starts by closing sits a level out
+        indent, expected = len(line) - len(line.lstrip(" ")), 2 * (depth - closing)
+        if line.strip() and indent != expected:
+            problems.append(f"line {number}: indented {indent}, expected {expected}")
+        opened = sum(code.count(c) for c in "{[(") - sum(code.count(c) for c in "}])")
+        depth += (opened > 0) - (opened < 0)  # a line opens or closes one level, however many brackets
+    return problems
+
+
+def test_the_terraform_files_are_laid_out_as_terraform_fmt_lays_them_out():
+    files = sorted(TERRAFORM.glob("*.tf"))
+    assert files
+    assert {f.name: layout_problems(f.read_text()) for f in files} == {f.name: [] for f in files}
+
+
+def test_the_layout_check_finds_what_fmt_would_change():
+    good = (
+        'resource "x" "y" {\n  name = "${var.a}-b" # {\n  tags = {\n    a = 1\n  }\n'
+        "  t = map(object({\n    n = 1\n  }))\n}\n"
+    )
+    assert layout_problems(good) == []
+    assert layout_problems(good.replace("    n = 1", "      n = 1")) == ["line 7: indented 6, expected 4"]
+    assert layout_problems(good.replace("    a = 1", "   a = 1")) == ["line 4: indented 3, expected 4"]
+    assert layout_problems(good.replace("  name", "\tname")) == ["line 2: a tab", "line 2: indented 0, expected 2"]
+    assert layout_problems(good + "\n") == ["the file must end with exactly one newline"]
 
 
 def test_every_checkov_skip_says_why():
