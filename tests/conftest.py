@@ -40,11 +40,25 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def spark(settings):
     """The one SparkSession of the test session (JVM starts are slow on 2 cores)."""
-    from include.spark_jobs.session import get_spark
+    from include.spark_jobs import session as spark_session
 
-    session = get_spark(settings, "scout-tests")
+    # One JVM runs a few hundred medallion runs over as many lakes: a job's 4 GiB filled up with what Delta
+    # and Spark keep per table and query (a full run was seen spending minutes in full GCs).
+    spark_session.LOCAL_CONF["spark.driver.memory"] = "8g"
+    session = spark_session.get_spark(settings, "scout-tests")
     yield session
     session.stop()
+
+
+@pytest.fixture(autouse=True)
+def _release_spark_caches(request):
+    """After each test that used the shared SparkSession: drop what Spark caches (persisted frames) and
+    Delta's cached table logs and snapshots, which a later test's lakes never read again."""
+    yield
+    if "spark" in request.fixturenames:
+        spark = request.getfixturevalue("spark")
+        spark.catalog.clearCache()
+        spark._jvm.org.apache.spark.sql.delta.DeltaLog.clearCache()
 
 
 @pytest.fixture
