@@ -133,6 +133,12 @@ class Settings:
         return self.home / "ops"
 
     @property
+    def gold_flags_dir(self) -> Path:
+        """Where the streaming job drops a flag file per gold table a batch gave rows (progress.py), for the
+        Asset watchers (include/orchestration/assets.py)."""
+        return self.ops_dir / "gold_advanced"
+
+    @property
     def airflow_home(self) -> Path:
         return self.home / "airflow"
 

@@ -81,7 +81,9 @@ def _start(
     job = JOBS[name]
     check_lake_owner(settings, name)
     job.ensure_tables(spark, settings)
-    recorder = ProgressRecorder(settings.ops_dir, name)  # what the orchestrator reads (progress.py)
+    # What the orchestrator reads (progress.py); gold's new rows also drop the flags its Asset watchers take.
+    gold_tables = frozenset(t.name for t in gold.GOLD_TABLES)
+    recorder = ProgressRecorder(settings.ops_dir, name, gold_tables, settings.gold_flags_dir)
     spark.streams.addListener(recorder)
 
     def each_batch(batch: DataFrame, batch_id: int) -> None:

@@ -11,6 +11,12 @@ A StreamingQueryListener writes it (it sees every batch's progress, the source o
 ended, a crash's error included); the job's batch function hands it what each table got (``note_batch``),
 which Spark's progress does not know. ``last_rows_at`` is the wall-clock time a table last received rows:
 the freshness the health check compares with the SLA. Times are UTC ISO-8601.
+
+A batch that gave a ``signalled`` table (gold) rows also drops a flag file for it in ``flags_dir``
+(``Settings.gold_flags_dir``, SCOUT_HOME/ops/gold_advanced/<table>: {"batch_id", "rows", "at"}). Where
+the orchestrator runs beside the stream, an Airflow Asset watcher picks it up within seconds, deletes it
+and starts what is scheduled on the table (include/orchestration/assets.py), instead of waiting for the
+next health check.
 """
 
 from __future__ import annotations
@@ -69,8 +75,12 @@ def _backlog(sources: list) -> dict[str, int]:
 class ProgressRecorder(StreamingQueryListener):
     """Keeps ``<job>.progress.json`` up to date for the query named ``job``."""
 
-    def __init__(self, ops_dir: Path, job: str) -> None:
+    def __init__(
+        self, ops_dir: Path, job: str, signalled: frozenset[str] = frozenset(), flags_dir: Path | None = None
+    ) -> None:
         self.path = progress_path(ops_dir, job)
+        self.signalled = signalled  # tables whose new rows drop a flag file in ``flags_dir``
+        self.flags = flags_dir
         self.job = job
         self.query_id: str | None = None  # the first query named ``job`` started after this recorder
         self._lock = threading.Lock()
@@ -109,6 +119,9 @@ class ProgressRecorder(StreamingQueryListener):
                 if written.rows:
                     table["rows_total"] += written.rows
                     table["last_rows_at"] = now
+                    if name in self.signalled and self.flags is not None:
+                        flag = {"batch_id": progress.batchId, "rows": written.rows, "at": now}
+                        write_atomic(self.flags / name, json.dumps(flag) + "\n")
                 newest = _iso(written.newest_event_ts)
                 if newest and (table["newest_event_ts"] is None or newest > table["newest_event_ts"]):
                     table["newest_event_ts"] = newest
