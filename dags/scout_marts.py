@@ -40,13 +40,21 @@ def scout_marts():
         return export_dashboard()
 
     @task
+    def check_registry() -> dict:
+        from include.orchestration.marts import check_registry
+
+        return check_registry()
+
+    @task
     def sync_interactions() -> dict:
         from include.orchestration.retail_sync import sync_interactions
 
         return sync_interactions()
 
     marts = dbt_config.marts_task_group(settings)
-    sync_reference() >> marts >> [export_dashboard(), sync_interactions()]
+    exports = export_dashboard()
+    sync_reference() >> marts >> [exports, sync_interactions()]
+    exports >> check_registry()
 
 
 scout_marts()

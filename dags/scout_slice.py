@@ -60,6 +60,12 @@ def scout_slice():
         return export_dashboard()
 
     @task
+    def check_registry() -> dict:
+        from include.orchestration.marts import check_registry
+
+        return check_registry()
+
+    @task
     def sync_interactions() -> dict:
         from include.orchestration.retail_sync import sync_interactions
 
@@ -68,7 +74,9 @@ def scout_slice():
     marts = dbt_config.marts_task_group(settings)
 
     generate_events() >> prepare_retail_db() >> medallion() >> sync_reference() >> marts
-    marts >> [export_dashboard(), sync_interactions()]
+    exports = export_dashboard()
+    marts >> [exports, sync_interactions()]
+    exports >> check_registry()
 
 
 scout_slice()

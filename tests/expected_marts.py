@@ -4,10 +4,12 @@ and sentiment is VADER's own score."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
+from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -153,6 +155,8 @@ STORE_NAMES = {
     "store-001": ("Scout Sari-Sari Quezon City", "Quezon City"),
     "store-002": ("Scout Sari-Sari Makati", "Makati"),
 }
+# EdgeDeviceRegistry as the seed loads it: device -> its store (each at the store's entrance).
+REGISTERED_DEVICES = {f"{store}-pi-{n:02d}": store for store in STORE_NAMES for n in (1, 2)}
 CATEGORIES = {
     "Lucky Me": "Noodles",
     "Bear Brand": "Dairy",
@@ -176,10 +180,12 @@ def sales_interactions(day: synthetic.SyntheticDay) -> list[dict]:
             {
                 "interaction_id": f"{device}|{session}",
                 "store_id": store,
-                "store_name": STORE_NAMES[store][0],
-                "city": STORE_NAMES[store][1],
+                "store_name": STORE_NAMES[store][0] if store in STORE_NAMES else None,
+                "city": STORE_NAMES[store][1] if store in STORE_NAMES else None,
+                "store_registered": store in STORE_NAMES,
                 "device_id": device,
-                "device_location": f"{store}/entrance",
+                "device_location": f"{REGISTERED_DEVICES[device]}/entrance" if device in REGISTERED_DEVICES else None,
+                "device_registered": device in REGISTERED_DEVICES,
                 "zone_id": min(views, key=lambda v: _at(v.ts)).zone_id,
                 "interaction_date": stamps[0][:10],
                 "started_at_utc": _z(stamps[0]),
@@ -219,3 +225,8 @@ EXPECTED = {
     "customer_session_metrics": customer_sessions,
     "sales_interactions_enriched": sales_interactions,
 }
+
+
+def exported(export_dir: Path, mart: str) -> list[dict]:
+    """The rows of the mart's dashboard export (to compare with EXPECTED[mart])."""
+    return json.loads((export_dir / f"{mart}.json").read_text())["rows"]

@@ -182,8 +182,10 @@ EXPORTS = (
             "store_id",
             "store_name",
             "city",
+            "store_registered",  # false: RetailAdvisorDB does not know the store yet (no name or city)
             "device_id",
             "device_location",
+            "device_registered",  # false: a device not in EdgeDeviceRegistry yet
             "zone_id",
             "interaction_date",
             "started_at_utc",

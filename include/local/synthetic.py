@@ -223,6 +223,16 @@ def generate(seed: int = 7, sessions_per_device: int = 6) -> SyntheticDay:
     return day
 
 
+UNREGISTERED_DEVICE = "store-002-pi-09"  # installed in a registered store, not yet in EdgeDeviceRegistry
+
+
+def unregistered_device(device: str = UNREGISTERED_DEVICE, store: str = "store-002", seed: int = 9) -> list[Event]:
+    """One more device's day (two sessions, its heartbeats), one RetailAdvisorDB's seed does not register:
+    a device installed and sending before anyone registered it."""
+    rng = random.Random(seed)
+    return _device_sessions(rng, store, device, 2) + _heartbeats(rng, store, device)
+
+
 def write_landing(day: SyntheticDay, landing_dir: Path) -> dict[str, int]:
     """Write the day as JSON-lines files, one per device and hub (as the edge file transport does).
 

@@ -4,6 +4,7 @@ SCOUT_SMTP_CONN_ID connection (smtp_default):
 - ``notify_failure``: on_failure_callback of every task (DAG defaults): which DAG, run and task failed
 - ``deadline_alert``: a DAG run that overran its time budget (Airflow Deadline Alerts; sent by the triggerer)
 - ``send_freshness``: a gold table older than SCOUT_FRESHNESS_SLA, once per breach, and its recovery
+- ``send_unregistered``: stores and devices the marts met that RetailAdvisorDB does not know, once each
 
 Subjects name the DAG and run or the table; bodies link to the Airflow UI (``[api] base_url``).
 """
@@ -18,6 +19,7 @@ from include.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from include.orchestration.health import Freshness, HealthReport
+    from include.orchestration.registry import Unregistered
 
 SUBJECT_PREFIX = "[scout]"
 
@@ -107,3 +109,19 @@ def send_freshness(settings: Settings, report: HealthReport, dag_id: str) -> lis
         _notifier(settings, subject, body).notify({})
         sent.append(subject)
     return sent
+
+
+def send_unregistered(settings: Settings, newcomers: Unregistered) -> str:
+    """One e-mail naming the stores and devices RetailAdvisorDB does not know yet; returns its subject."""
+    named = sorted({*newcomers.stores, *newcomers.devices})
+    subject = f"{SUBJECT_PREFIX} not registered in RetailAdvisorDB: {', '.join(named)}"
+    items = "".join(f"<li>{html.escape(part)}</li>" for part in newcomers.lines())
+    body = (
+        f"<p>The marts met stores or devices RetailAdvisorDB does not know:</p><ul>{items}</ul>"
+        "<p>Their interactions are kept and shown on the dashboard as unregistered; every other store's"
+        " marts and exports are up to date. Register them (Stores / EdgeDeviceRegistry) and the next marts"
+        " run fills in their names and places.</p>"
+        f'<p><a href="{ui_url()}/dags/scout_marts">scout_marts in Airflow</a></p>'
+    )
+    _notifier(settings, subject, body).notify({})
+    return subject

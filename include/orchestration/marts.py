@@ -1,5 +1,6 @@
 """Task bodies shared by the DAGs that build the marts (scout_marts, scout_slice): publishing the
-dashboard exports from the marts dbt just built."""
+dashboard exports from the marts dbt just built, then naming the stores and devices in them that
+RetailAdvisorDB does not know yet."""
 
 from __future__ import annotations
 
@@ -22,3 +23,10 @@ def export_dashboard() -> str:
     index = export.export_dashboard(settings, local_spark(settings, "dashboard exports"))
     log.info("dashboard exports published, listed in %s", index)
     return str(index)
+
+
+def check_registry() -> dict:
+    """A warning (and a first-time e-mail) naming the unregistered stores and devices in the exports."""
+    from include.orchestration import registry
+
+    return registry.check(load_settings())

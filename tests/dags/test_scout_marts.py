@@ -1,13 +1,17 @@
 """scout_marts: scheduled on the gold tables' Assets the stream health DAG emits, one dbt group, then the
-exports. (The same dbt group and export task run end to end in the slice: tests/e2e/test_slice.py.)"""
+exports, then the check naming unregistered stores and devices (e-mailed once, to a real SMTP server on
+loopback). (The same dbt group and export task run end to end in the slice: tests/e2e/test_slice.py.)"""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from include.local.airflow import prepare_airflow
 from include.orchestration.health import GOLD_TABLES
 from include.settings import DAGS_DIR
+from tests.alerting import body, smtp_connection, smtp_server
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +48,74 @@ def test_the_exports_follow_one_dbt_build_of_every_mart(dags):
     assert export.get_flat_relative_ids(upstream=True) >= dbt_tasks
     assert producer.task_id in export.get_flat_relative_ids(upstream=True)
     assert dag.max_active_runs == 1
+
+
+@pytest.mark.parametrize("dag_id", ["scout_marts", "scout_slice"])
+def test_the_registry_check_reads_the_exports_once_they_are_published(dags, dag_id):
+    dag = dags.get_dag(dag_id)
+    assert dag.get_task("export_dashboard").task_id in dag.get_task("check_registry").upstream_task_ids
+
+
+def interaction(device: str, store: str, *, device_registered: bool, store_registered: bool = True) -> dict:
+    return {"interaction_id": f"{device}|s", "device_id": device, "store_id": store,
+            "device_registered": device_registered, "store_registered": store_registered}  # fmt: skip
+
+
+def test_unregistered_stores_and_devices_are_named_every_run_and_emailed_once(settings, tmp_path, monkeypatch, caplog):
+    from include.atomic import write_atomic
+    from include.orchestration import registry
+    from include.settings import load_settings
+
+    prepare_airflow(settings)
+    monkeypatch.setenv("SCOUT_HOME", str(tmp_path))
+    monkeypatch.setenv("SCOUT_ALERT_EMAIL", "oncall@scout.test")
+    home = load_settings()
+
+    def marts_run(*rows: dict) -> dict:
+        document = {"rows": [interaction("store-001-pi-01", "store-001", device_registered=True), *rows]}
+        write_atomic(home.export_dir / registry.INTERACTIONS_EXPORT, json.dumps(document))
+        caplog.clear()
+        return registry.check(home)
+
+    new_device = interaction("pi-new", "store-001", device_registered=False)
+    new_store = interaction("pi-far", "store-009", device_registered=False, store_registered=False)
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(port))
+        first = marts_run(new_device, new_device | {"interaction_id": "pi-new|t"}, new_store)
+        assert first == {
+            "stores": {"store-009": 1},
+            "devices": {"pi-far": {"store_id": "store-009", "interactions": 1},
+                        "pi-new": {"store_id": "store-001", "interactions": 2}},
+            "emailed": True,
+        }  # fmt: skip
+        (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+        assert "store store-009 (1 interactions); device pi-far in store store-009 (1 interactions);" \
+               " device pi-new in store store-001 (2 interactions)" in warning.getMessage()  # fmt: skip
+        (mail,) = inbox.messages
+        assert mail["To"] == "oncall@scout.test"
+        assert mail["Subject"] == "[scout] not registered in RetailAdvisorDB: pi-far, pi-new, store-009"
+        assert "device pi-new in store store-001 (2 interactions)" in body(mail)
+
+        again = marts_run(new_device, new_store)  # nothing new: named in the log again, no second e-mail
+        assert again["emailed"] is False and "pi-new" in caplog.text
+        assert len(inbox.messages) == 1
+
+        registered = marts_run(new_device | {"device_registered": True}, new_store)  # pi-new registered since
+        assert sorted(registered["devices"]) == ["pi-far"] and len(inbox.messages) == 1
+        dropped = marts_run(new_device, new_store)  # and dropped from the registry again: news again
+        assert dropped["emailed"] is True
+        assert inbox.messages[-1]["Subject"] == "[scout] not registered in RetailAdvisorDB: pi-new"
+
+        marts_run()  # every store and device known: no warning, no e-mail
+        assert not [r for r in caplog.records if r.levelname == "WARNING"] and len(inbox.messages) == 2
+
+
+def test_the_gold_assets_watch_the_streams_flags_where_the_stream_runs_beside_airflow(settings):
+    from dataclasses import replace
+
+    from include.orchestration.assets import watchers
+    from include.settings import Engine
+
+    (watcher,) = watchers(settings, "gold_store_interaction_metrics")
+    assert watcher.trigger.filepath == str(settings.ops_dir / "gold_advanced" / "gold_store_interaction_metrics")
+    assert watchers(replace(settings, engine=Engine.DATABRICKS), "gold_store_interaction_metrics") == []

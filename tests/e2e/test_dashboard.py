@@ -75,6 +75,7 @@ def shown(driver, metric: str, **key: str) -> str:
 def page(browser, tmp_path_factory):
     settings = home_with_vendor(tmp_path_factory.mktemp("dashboard") / "home")
     day = synthetic.generate()
+    day.events += synthetic.unregistered_device()  # its interactions are shown, marked unregistered
     export.publish_all(settings, mart_rows(day).__getitem__, datetime(2026, 11, 3, 6, tzinfo=UTC))
     with serving(settings) as base:
         state = load(browser, base)
@@ -127,10 +128,12 @@ def test_every_number_shown_is_the_exports(page):
             sorted({b for r in mine for b in r["brands_asked"]})
         )
     interactions = document("sales_interactions_enriched")["rows"]
-    assert interactions
+    assert {r["device_registered"] for r in interactions} == {True, False}
     for r in interactions:
         key = {"interaction": r["interaction_id"]}
         assert shown(driver, "store", **key) == r["store_name"]
+        place = r["device_location"] if r["device_registered"] else f"{r['device_id']} (unregistered)"
+        assert shown(driver, "device", **key) == place
         assert shown(driver, "zone", **key) == r["zone_id"]
         assert shown(driver, "duration_s", **key) == str(r["duration_s"])
     links = {

@@ -13,7 +13,7 @@ from include.local import synthetic
 from include.spark_jobs.silver import specs
 from include.spark_jobs.tables import keys, locate
 from tests.expected import table_counts
-from tests.expected_marts import EXPECTED, LINES
+from tests.expected_marts import EXPECTED, LINES, exported
 
 pytestmark = pytest.mark.e2e
 
@@ -21,10 +21,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def expected() -> dict:
     return synthetic.expected_summary(synthetic.generate())
-
-
-def exported(settings, name: str) -> list[dict]:
-    return json.loads((settings.export_dir / f"{name}.json").read_text())["rows"]
 
 
 def test_every_table_holds_exactly_what_the_input_implies(first_run, expected):
@@ -52,7 +48,7 @@ def test_the_dashboard_export_matches_the_synthetic_input(first_run, expected):
 
 @pytest.mark.parametrize("mart", sorted(EXPECTED))
 def test_each_mart_export_equals_an_independent_computation(first_run, settings, mart):
-    assert exported(settings, mart) == EXPECTED[mart](synthetic.generate())
+    assert exported(settings.export_dir, mart) == EXPECTED[mart](synthetic.generate())
 
 
 def test_the_index_lists_every_export(first_run, settings):
@@ -172,8 +168,9 @@ def test_a_second_run_adds_exactly_the_late_transcript(first_run, second_run):
 def test_after_the_second_run_every_mart_is_the_day_plus_the_late_transcript(second_run, settings):
     day, late, session, _ = second_run
     for mart, compute in EXPECTED.items():
-        assert exported(settings, mart) == compute(day), mart  # incremental: no duplicates, the late row in
-    (row,) = [r for r in exported(settings, "customer_session_metrics") if r["session_id"] == session["session_id"]]
+        assert exported(settings.export_dir, mart) == compute(day), mart  # incremental: no duplicates, late row in
+    sessions = exported(settings.export_dir, "customer_session_metrics")
+    (row,) = [r for r in sessions if r["session_id"] == session["session_id"]]
     assert row["transcripts"] == session["transcripts"] + 1
     assert LINES[late.text][1] in row["brands_asked"]
     document = json.loads((settings.export_dir / f"{MART}.json").read_text())

@@ -90,7 +90,8 @@ def mart_rows() -> dict[str, list[dict]]:
         ],
         "sales_interactions_enriched": [
             {"interaction_id": "d1|b", "store_id": "s1", "store_name": "Store One", "city": "Makati",
-             "device_id": "d1", "device_location": "s1/entrance", "zone_id": "counter", "interaction_date": day,
+             "store_registered": True, "device_id": "d1", "device_location": "s1/entrance",
+             "device_registered": True, "zone_id": "counter", "interaction_date": day,
              "started_at_utc": datetime(2026, 11, 2, 10, 0), "ended_at_utc": datetime(2026, 11, 2, 10, 5),
              "duration_s": 300, "dwell_s": 300.0, "transcripts": 1, "words": 4, "avg_sentiment": 0.0,
              "brands": "Alaska", "categories": "Dairy", "greeted": False, "asked": True, "greeted_and_asked": False,

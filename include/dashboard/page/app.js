@@ -137,14 +137,19 @@ function lines(row, r) {
   row.appendChild(td);
 }
 
+// A store or device RetailAdvisorDB does not know yet: its interactions are shown, with its id.
+function unregistered(id) {
+  return `${id} (unregistered)`;
+}
+
 function drawInteractions(doc) {
   const body = tbody("interactions");
   for (const r of doc.rows) {
     const tr = body.insertRow();
     const key = { interaction: r.interaction_id };
     cell(tr, r.started_at_utc.replace("T", " ").replace("Z", ""), {}, true);
-    cell(tr, r.store_name || r.store_id, { ...key, metric: "store" }, true);
-    cell(tr, r.device_location || r.device_id, { ...key, metric: "device" }, true);
+    cell(tr, r.store_registered ? r.store_name || r.store_id : unregistered(r.store_id), { ...key, metric: "store" }, true);
+    cell(tr, r.device_registered ? r.device_location || r.device_id : unregistered(r.device_id), { ...key, metric: "device" }, true);
     cell(tr, r.zone_id, { ...key, metric: "zone" }, true);
     cell(tr, r.duration_s, { ...key, metric: "duration_s" });
     cell(tr, r.avg_sentiment, { ...key, metric: "avg_sentiment" });

@@ -36,17 +36,84 @@ devices as (
 
 ),
 
+products as (
+
+    select * from {{ ref('stg_retail_db__products') }}
+
+),
+
 brand_categories as (
 
     select
         brand,
         min(category) as category
-    from {{ ref('stg_retail_db__products') }}
+    from products
+    where not deleted_in_source
     group by brand
 
 ),
 
-{{ sessions_to_build('sessions') }},
+{% if is_incremental() %}
+-- RetailAdvisorDB's reference data changed since the last build (the sync stamps a row's synced_at when
+-- it mirrors a change in): the sessions of a renamed or moved store, of a device registered or moved, and
+-- those naming a brand whose products changed are rebuilt with it, not only sessions with new events.
+reference_changed_since as (
+
+    select max(loaded_at_utc) - interval 1 hour as since from {{ this }}
+
+),
+
+changed_stores as (
+
+    select stores.store_id
+    from stores
+    cross join reference_changed_since
+    where stores.synced_at_utc > reference_changed_since.since
+
+),
+
+changed_devices as (
+
+    select devices.device_id
+    from devices
+    cross join reference_changed_since
+    where devices.synced_at_utc > reference_changed_since.since
+
+),
+
+changed_brands as (
+
+    select distinct products.brand
+    from products
+    cross join reference_changed_since
+    where products.synced_at_utc > reference_changed_since.since
+
+),
+
+reference_changed_sessions as (
+
+    select
+        sessions.device_id,
+        sessions.session_id
+    from sessions
+    left semi join changed_stores on sessions.store_id = changed_stores.store_id
+    union
+    select
+        sessions.device_id,
+        sessions.session_id
+    from sessions
+    left semi join changed_devices on sessions.device_id = changed_devices.device_id
+    union
+    select
+        transcripts.device_id,
+        transcripts.session_id
+    from transcripts
+    left semi join changed_brands on transcripts.brand = changed_brands.brand
+
+),
+
+{% endif %}
+{{ sessions_to_build('sessions', also='reference_changed_sessions') }},
 
 said as (
 
@@ -106,6 +173,10 @@ final as (
         stores.region,
         stores.city,
         devices.device_location,
+        -- A store or device RetailAdvisorDB does not know yet (a device is often installed before it is
+        -- registered): its interactions are kept, shown as unregistered, and named in a warning.
+        stores.store_id is not null as store_registered,
+        devices.device_id is not null as device_registered,
         first_zone.zone_id,
         to_date(sessions_to_build.started_at_utc) as interaction_date,
         sessions_to_build.started_at_utc,

@@ -16,7 +16,8 @@ renamed as (
         camera_angle,
         cast(audio_url_enabled as boolean) as audio_url_enabled,
         cast(is_active as boolean) as is_active,
-        cast(deleted_in_source as boolean) as deleted_in_source
+        cast(deleted_in_source as boolean) as deleted_in_source,
+        synced_at as synced_at_utc
 
     from source
 

@@ -14,10 +14,11 @@ renamed as (
         name as product_name,
         brand,
         category,
-        cast(is_active as boolean) as is_active
+        cast(is_active as boolean) as is_active,
+        cast(deleted_in_source as boolean) as deleted_in_source,
+        synced_at as synced_at_utc
 
     from source
-    where not deleted_in_source
 
 )
 

@@ -14,7 +14,8 @@ renamed as (
         region,
         city,
         cast(is_active as boolean) as is_active,
-        cast(deleted_in_source as boolean) as deleted_in_source
+        cast(deleted_in_source as boolean) as deleted_in_source,
+        synced_at as synced_at_utc
 
     from source
 
