@@ -124,6 +124,14 @@ test: system-packages-test install $(STATE)/azurite/.stamp-$(AZURITE_VERSION) $(
 	$(call step,Tests)
 	$(PY) -m pytest
 
+# The inner loop: lint, then the tests that need no JVM, broker or scheduler (unit tests, DAG integrity and
+# params, migrations on SQLite, the edge client). `make test` (and CI) still runs everything.
+FAST_TESTS := tests/unit tests/dags tests/migrations edge/tests
+.PHONY: test-fast
+test-fast: lint  ## lint + the tests without Spark, Kafka or a running Airflow (a few minutes); make test runs all
+	$(call step,Fast tests ($(FAST_TESTS), not marked spark/kafka/e2e))
+	$(PY) -m pytest $(FAST_TESTS) -m "not spark and not kafka and not e2e"
+
 .PHONY: lint
 lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp  ## ruff, the import direction (import-linter contracts), the DAG parse budget, checkov on infra/terraform, sqlfluff on the dbt models
 	$(VENV)/bin/ruff check .
@@ -178,7 +186,7 @@ deploy-airflow: $(VENV)/.stamp  ## the Airflow project to Astronomer (astro depl
 stream-status: $(VENV)/.stamp  ## the streaming job's state as its runner sees it (ENGINE=local|spark-submit|databricks)
 	$(PY) -m include.orchestration.streaming $(ENGINE)
 
-.PHONY: bench bench-latency bench-batch bench-recovery bench-edge
+.PHONY: bench bench-latency bench-batch bench-dashboard bench-recovery bench-edge
 bench: install  ## medallion throughput vs the JSON->Delta floor (EVENTS=1000000)
 	$(PY) -m tools.benchmarks.throughput --events $(or $(EVENTS),1000000)
 
@@ -187,6 +195,9 @@ bench-latency: install  ## continuous mode at RATE events/s (default 1000) for S
 
 bench-batch: install  ## what one medallion micro-batch of EVENTS (default 1000) costs, over BATCHES (default 10), on a lake of PREFILL events; an idle trigger
 	$(PY) -m tools.benchmarks.batch --events $(or $(EVENTS),1000) --batches $(or $(BATCHES),10) --prefill $(or $(PREFILL),0)
+
+bench-dashboard: install  ## under make up (stream running, marts on gold's Asset events): an event landing -> the dashboard's export, per leg
+	$(PY) -m tools.benchmarks.dashboard
 
 bench-recovery: install  ## streaming ops: health check time, kill -9 -> gold rows again, over ROUNDS (default 3)
 	$(PY) -m tools.benchmarks.recovery --rounds $(or $(ROUNDS),3)

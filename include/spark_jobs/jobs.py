@@ -16,6 +16,7 @@ Each job's checkpoint is ``checkpoints/<name>``; every write of a batch is idemp
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,10 @@ from include.settings import Settings
 from include.spark_jobs import bronze, gold, medallion, silver, sinks
 from include.spark_jobs.progress import ProgressRecorder, TableBatch
 from include.spark_jobs.trigger import Trigger
+
+log = logging.getLogger(__name__)
+
+PROGRESS_WAIT_S = 30  # how long a finished available-now run waits for its last progress event
 
 # What a batch function returns: the rows (and newest event time) each table got, for the progress record.
 Written = Mapping[str, TableBatch] | None
@@ -108,4 +113,6 @@ def run(name: str, spark: SparkSession, settings: Settings, trigger: Trigger) ->
     except BaseException as error:
         recorder.ended(f"{type(error).__name__}: {error}")
         raise
+    if query.lastProgress and not recorder.wait_for_batch(query.lastProgress["batchId"], PROGRESS_WAIT_S):
+        log.warning("%s: the last batch's progress event did not arrive within %d s", name, PROGRESS_WAIT_S)
     recorder.ended(None)

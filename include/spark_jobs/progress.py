@@ -84,6 +84,7 @@ class ProgressRecorder(StreamingQueryListener):
         self.job = job
         self.query_id: str | None = None  # the first query named ``job`` started after this recorder
         self._lock = threading.Lock()
+        self._progressed = threading.Condition(self._lock)  # notified after each batch's record is written
         self._notes: dict[int, Mapping[str, TableBatch]] = {}
         previous = read_progress(ops_dir, job) or {}
         # Tables keep their history across restarts: freshness is about the data, not this process.
@@ -132,6 +133,14 @@ class ProgressRecorder(StreamingQueryListener):
                 batch_s=round(progress.batchDuration / 1000, 3),
                 backlog=_backlog(progress.sources),
             )
+            self._progressed.notify_all()
+
+    def wait_for_batch(self, batch_id: int, timeout: float) -> bool:
+        """Wait until batch ``batch_id`` is recorded: Spark delivers progress events to listeners
+        asynchronously, so when an available-now query ends its last batches may not be in yet (and a
+        process that exits at once would lose them, gold's flags included). False if ``timeout`` passed."""
+        with self._progressed:
+            return self._progressed.wait_for(lambda: self.doc.get("batch_id", -1) >= batch_id, timeout)
 
     def onQueryIdle(self, event) -> None:
         pass  # an idle trigger changes nothing the health check reads

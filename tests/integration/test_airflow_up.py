@@ -8,18 +8,25 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import psutil
 import pytest
+import sqlalchemy as sa
 
 from include.local import synthetic
+from include.local.synthetic import UNREGISTERED_DEVICE
+from include.orchestration.health import GOLD_TABLES
 from include.settings import PROJECT_ROOT
+from include.spark_jobs.progress import read_progress
 from tests.alerting import body, smtp_connection, smtp_server, write_stopped_job
+from tests.expected_marts import CATEGORIES, EXPECTED, exported
 from tests.ports import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -184,17 +191,22 @@ def test_the_slice_over_its_deadline_is_emailed_by_the_triggerer(airflow_up, api
     assert f'href="{base}/dags/scout_slice/runs/{run["dag_run_id"]}"' in text
 
 
-def run_to_end(api, dag_id: str, conf: dict | None = None) -> tuple[str, str, dict[str, str]]:
+def run_to_end(api, dag_id: str, conf: dict | None = None, timeout: float = 300) -> tuple[str, str, dict[str, str]]:
     """A manual run to its end: (run id, state, task id -> state)."""
     run_id = trigger(api, dag_id, conf)
+    return run_id, *wait_for_run(api, dag_id, run_id, timeout)
+
+
+def wait_for_run(api, dag_id: str, run_id: str, timeout: float = 300) -> tuple[str, dict[str, str]]:
+    """The run's end: (state, task id -> state)."""
 
     def finished():
         state = api.get(f"/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
         return state if state in ("success", "failed") else None
 
-    state = wait_for(finished, 300, f"{dag_id} run {run_id} to finish", every=3)
+    state = wait_for(finished, timeout, f"{dag_id} run {run_id} to finish", every=3)
     listed = api.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
-    return run_id, state, {t["task_id"]: t["state"] for t in listed}
+    return state, {t["task_id"]: t["state"] for t in listed}
 
 
 def test_a_stale_stream_is_emailed_once_by_the_health_dag_then_its_recovery(airflow_up, api, smtp):
@@ -251,3 +263,131 @@ def test_a_bad_rollback_param_is_refused_over_rest_naming_it(api, conf, param):
     refused = api.post("/dags/scout_audio_url_rollback/dagRuns", json={"logical_date": None, "conf": conf})
     assert refused.status_code == 400
     assert param in refused.text
+
+
+LOG4J_ERROR = re.compile(r"\d\d/\d\d/\d\d \d\d:\d\d:\d\d ERROR \S+: .*")  # Spark's, Hive's own log lines
+
+
+def task_logs(api, dag_id: str, run_id: str) -> dict[str, list[str]]:
+    """task id -> the lines of its last try's log, as the UI's log view shows them."""
+    logs = {}
+    for task in api.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]:
+        url = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task['task_id']}/logs/{max(task['try_number'], 1)}"
+        response = api.get(url, params={"full_content": True})
+        assert response.status_code == 200, response.text
+        entries = response.json()["content"]
+        logs[task["task_id"]] = [e.get("event", "") if isinstance(e, dict) else str(e) for e in entries]
+    return logs
+
+
+def test_an_unregistered_device_never_stops_the_marts_and_is_named(airflow_up, api, smtp):
+    """After the slice test (its lake, its RetailAdvisorDB): a device missing from EdgeDeviceRegistry starts
+    sending; the stream takes its events in and its gold flags start the marts DAG through the Asset
+    watchers within seconds (no trigger, no health check). The run succeeds, every mart export is the day
+    plus that device, its interactions marked unregistered, and the device is named in the check's
+    report and in one e-mail."""
+    _, home, _ = airflow_up
+    inbox, _ = smtp
+    wait_for(lambda: api.get("/dags/scout_marts").status_code == 200, 60, "scout_marts to be serialized")
+    # The slice's medallion left flags while scout_marts was paused (its watchers run only once it is
+    # unpaused, and would start a run for them at once): not this test's rows.
+    for flag in (home / "ops" / "gold_advanced").glob("gold_*"):
+        flag.unlink()
+    # Nor may the health DAG (unpaused by the stale-stream test) start one on its 5-minute clock meanwhile.
+    assert api.patch("/dags/scout_stream_health", json={"is_paused": True}).status_code == 200
+    assert api.patch("/dags/scout_marts", json={"is_paused": False}).status_code == 200
+    day = synthetic.generate()
+    newcomer = synthetic.unregistered_device()
+    landed = datetime.now(UTC).replace(microsecond=0)
+    synthetic.write_landing(synthetic.SyntheticDay(events=newcomer), home / "landing")
+    env = {k: v for k, v in os.environ.items() if k != "AIRFLOW_HOME"} | {"SCOUT_HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-m", "include.spark_jobs", "medallion", "--trigger", "available-now"],
+        cwd=PROJECT_ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    tables = read_progress(home / "ops", "medallion")["tables"]
+    advanced = max(datetime.fromisoformat(tables[t]["last_rows_at"]) for t in GOLD_TABLES)
+    assert advanced >= landed, f"the medallion's progress record shows no gold rows since {landed}: {tables}"
+
+    def started():
+        runs = api.get("/dags/scout_marts/dagRuns").json()["dag_runs"]
+        after = [r for r in runs if datetime.fromisoformat(r["queued_at"]) >= advanced - timedelta(seconds=1)]
+        return min(after, key=lambda r: r["queued_at"]) if after else None
+
+    run = wait_for(started, 60, "a scout_marts run started by gold's new rows", every=1)
+    waited = (datetime.fromisoformat(run["queued_at"]) - advanced).total_seconds()
+    print(f"gold advanced -> scout_marts queued: {waited:.1f} s ({run['run_type']})")
+    assert run["run_type"] == "asset_triggered" and waited < 30
+    state, tasks = wait_for_run(api, "scout_marts", run["dag_run_id"], timeout=600)
+    assert state == "success", tasks
+
+    day.events += newcomer
+    for mart, compute in EXPECTED.items():
+        assert exported(home / "exports", mart) == compute(day), mart
+    interactions = exported(home / "exports", "sales_interactions_enriched")
+    mine = [r for r in interactions if r["device_id"] == UNREGISTERED_DEVICE]
+    assert {(r["device_registered"], r["store_registered"]) for r in mine} == {(False, True)}
+    report = api.get(
+        f"/dags/scout_marts/dagRuns/{run['dag_run_id']}/taskInstances/check_registry/xcomEntries/return_value"
+    ).json()["value"]
+    assert report == {
+        "stores": {}, "devices": {UNREGISTERED_DEVICE: {"store_id": "store-002", "interactions": 2}}, "emailed": True
+    }  # fmt: skip
+    (mail,) = wait_for(lambda: inbox.with_subject("[scout] not registered in RetailAdvisorDB: "), 60, "the e-mail")
+    assert mail["Subject"].endswith(f": {UNREGISTERED_DEVICE}")
+    # The marts DAG runs on data from here on: pause it again, so only what the next test starts runs.
+    wait_for(lambda: not api.get("/dags/scout_marts/dagRuns", params={"state": ["queued", "running"]}).json()[
+        "total_entries"], 600, "scout_marts runs queued by the health DAG to end", every=3)  # fmt: skip
+    assert api.patch("/dags/scout_marts", json={"is_paused": True}).status_code == 200
+
+
+def test_reference_changes_reach_the_marts_the_export_and_the_database_copy(airflow_up, api, smtp):
+    """After the unregistered device's test: in RetailAdvisorDB a store is renamed, a brand's products move
+    to another category and the device is registered. The next marts run rebuilds the sessions those
+    touch (no new events needed): the export shows the new name, category and place, the device is no
+    longer reported, and the interactions written back to RetailAdvisorDB are each there once."""
+    _, home, _ = airflow_up
+    inbox, _ = smtp
+    url = f"sqlite:///{home / 'retail_advisor.db'}"
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    tables = sa.MetaData()
+    tables.reflect(engine, only=["Stores", "Products", "EdgeDeviceRegistry"])
+    stores, products, devices = (tables.tables[t] for t in ("Stores", "Products", "EdgeDeviceRegistry"))
+    with engine.begin() as conn:
+        conn.execute(sa.update(stores).where(stores.c.StoreCode == "store-001").values(Name="Scout Sari-Sari Cubao"))
+        conn.execute(sa.update(products).where(products.c.Brand == "Nescafe").values(Category="Beverages"))
+        store_2 = conn.scalar(sa.select(stores.c.StoreID).where(stores.c.StoreCode == "store-002"))
+        conn.execute(sa.insert(devices).values(
+            DeviceID=UNREGISTERED_DEVICE, StoreID=store_2, Location="store-002/back-room", ZoneID="zone-9",
+            CameraAngle="front", ClientVersion="0.1.0", AudioUrlEnabled=True,
+        ))  # fmt: skip
+    mails = len(inbox.messages)
+
+    run_id, state, tasks = run_to_end(api, "scout_marts", timeout=600)
+    assert state == "success", tasks
+    day = synthetic.generate()
+    day.events += synthetic.unregistered_device()
+    expected = EXPECTED["sales_interactions_enriched"](day)
+    for row in expected:  # the changes, applied by hand
+        if row["store_id"] == "store-001":
+            row["store_name"] = "Scout Sari-Sari Cubao"
+        if row["device_id"] == UNREGISTERED_DEVICE:
+            row |= {"device_location": "store-002/back-room", "device_registered": True}
+        row["categories"] = sorted({"Beverages" if b == "Nescafe" else CATEGORIES[b] for b in row["brands"]})
+    assert exported(home / "exports", "sales_interactions_enriched") == expected
+    report = api.get(
+        f"/dags/scout_marts/dagRuns/{run_id}/taskInstances/check_registry/xcomEntries/return_value"
+    ).json()["value"]
+    assert report == {"stores": {}, "devices": {}, "emailed": False} and len(inbox.messages) == mails
+
+    # A second dbt build over the same marts: its log has no ERROR lines that are not errors (Spark's
+    # "Failed to add <glob> to Spark environment", Hive's "Failed to alter table" for a Delta mart).
+    logs = task_logs(api, "scout_marts", run_id)
+    assert any("Done. PASS=" in line for line in logs["dbt_marts.dbt_producer_watcher"])  # dbt's own output is in
+    errors = [f"{task}: {line[:200]}" for task, lines in logs.items() for line in lines if LOG4J_ERROR.search(line)]
+    assert errors == []
+
+    with engine.connect() as conn:
+        written = conn.execute(sa.text('SELECT "DeviceID", "SessionID" FROM "SalesInteractions"')).all()
+    engine.dispose()
+    assert sorted(written) == sorted(tuple(r["interaction_id"].split("|")) for r in expected)

@@ -14,7 +14,8 @@ import pytest
 
 from include.settings import PROJECT_ROOT
 
-READMES = (PROJECT_ROOT / "README.md", PROJECT_ROOT / "edge" / "README.md", PROJECT_ROOT / "docs" / "rollback.md")
+DOCS = sorted((PROJECT_ROOT / "docs").glob("*.md"))
+READMES = (PROJECT_ROOT / "README.md", PROJECT_ROOT / "edge" / "README.md", *DOCS)
 
 
 def documented_lines() -> list[tuple[str, list[str]]]:
