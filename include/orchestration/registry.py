@@ -81,8 +81,16 @@ def check(settings: Settings) -> dict[str, Any]:
             " register them (Stores / EdgeDeviceRegistry) and the next marts run fills in their names.",
             "; ".join(found.lines()),
         )
+    emailed, failure = False, None
     if newcomers:
-        send_unregistered(settings, newcomers)
-    # What is reported now: a store or device registered since drops out, so a later absence is news again.
-    write_atomic(state, json.dumps({"stores": sorted(found.stores), "devices": sorted(found.devices)}) + "\n")
-    return asdict(found) | {"emailed": bool(newcomers)}
+        try:
+            send_unregistered(settings, newcomers)
+            emailed = True
+        except Exception as error:  # the marts and exports are built: a mail server that is down fails nothing
+            failure = f"{type(error).__name__}: {error}"
+            log.error("could not e-mail the unregistered stores and devices (%s); the next run tries again", failure)
+    # What is reported now: a store or device registered since drops out, so a later absence is news again;
+    # newcomers whose e-mail failed stay out, so the next run sends it.
+    told = found if not failure else found.without({"stores": newcomers.stores, "devices": newcomers.devices})
+    write_atomic(state, json.dumps({"stores": sorted(told.stores), "devices": sorted(told.devices)}) + "\n")
+    return asdict(found) | {"emailed": emailed} | ({"email_error": failure} if failure else {})

@@ -109,6 +109,15 @@ def test_unregistered_stores_and_devices_are_named_every_run_and_emailed_once(se
         marts_run()  # every store and device known: no warning, no e-mail
         assert not [r for r in caplog.records if r.levelname == "WARNING"] and len(inbox.messages) == 2
 
+    # The mail server is down: the run still succeeds, says why in its log, and the next run sends the e-mail.
+    down = marts_run(new_device)
+    assert down["emailed"] is False and "ConnectionRefusedError" in down["email_error"]
+    assert "could not e-mail" in caplog.text
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(port))
+        assert marts_run(new_device)["emailed"] is True
+        assert [m["Subject"] for m in inbox.messages] == ["[scout] not registered in RetailAdvisorDB: pi-new"]
+
 
 def test_the_gold_assets_watch_the_streams_flags_where_the_stream_runs_beside_airflow(settings):
     from dataclasses import replace
