@@ -75,9 +75,7 @@ def _backlog(sources: list) -> dict[str, int]:
 class ProgressRecorder(StreamingQueryListener):
     """Keeps ``<job>.progress.json`` up to date for the query named ``job``."""
 
-    def __init__(
-        self, ops_dir: Path, job: str, signalled: frozenset[str] = frozenset(), flags_dir: Path | None = None
-    ) -> None:
+    def __init__(self, ops_dir: Path, job: str, signalled: frozenset[str], flags_dir: Path) -> None:
         self.path = progress_path(ops_dir, job)
         self.signalled = signalled  # tables whose new rows drop a flag file in ``flags_dir``
         self.flags = flags_dir
@@ -120,7 +118,7 @@ class ProgressRecorder(StreamingQueryListener):
                 if written.rows:
                     table["rows_total"] += written.rows
                     table["last_rows_at"] = now
-                    if name in self.signalled and self.flags is not None:
+                    if name in self.signalled:
                         flag = {"batch_id": progress.batchId, "rows": written.rows, "at": now}
                         write_atomic(self.flags / name, json.dumps(flag) + "\n")
                 newest = _iso(written.newest_event_ts)

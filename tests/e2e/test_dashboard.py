@@ -131,7 +131,8 @@ def test_every_number_shown_is_the_exports(page):
     assert {r["device_registered"] for r in interactions} == {True, False}
     for r in interactions:
         key = {"interaction": r["interaction_id"]}
-        assert shown(driver, "store", **key) == r["store_name"]
+        store = r["store_name"] if r["store_registered"] else f"{r['store_id']} (unregistered)"
+        assert shown(driver, "store", **key) == store
         place = r["device_location"] if r["device_registered"] else f"{r['device_id']} (unregistered)"
         assert shown(driver, "device", **key) == place
         assert shown(driver, "zone", **key) == r["zone_id"]
