@@ -42,10 +42,15 @@ def read_landing_files(spark: SparkSession, landing_dir: Path, hubs: Sequence[st
 
 
 def read_table_stream(spark: SparkSession, ref: TableRef) -> DataFrame:
-    """A Delta table's new rows as a stream (the layer jobs chain through the tables this way)."""
+    """A Delta table's new rows as a stream (the layer jobs chain through the tables this way).
+
+    Commits that rewrite rows rather than add them (the AudioURL rollback's UPDATE of silver, the rollback
+    repair's DELETEs) are skipped: the reader would otherwise stop at them for good, and the step that
+    makes them also updates what is built from the rows."""
+    reader = spark.readStream.option("skipChangeCommits", "true")
     if ref.path is None:
-        return spark.readStream.table(ref.qualified_name)
-    return spark.readStream.format("delta").load(str(ref.path))
+        return reader.table(ref.qualified_name)
+    return reader.format("delta").load(str(ref.path))
 
 
 def eventhubs_kafka_options(connection_string: str, *, databricks: bool) -> tuple[str, dict[str, str]]:
