@@ -9,6 +9,9 @@ value (or that bronze has none for) is left alone, so running the step again cha
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from include.atomic import write_atomic
+from include.errors import PipelineStepFailed
 from include.settings import Settings
 from include.spark_jobs import sinks
 from include.spark_jobs.tables import BRONZE_TABLES, SILVER_TRANSCRIPTS, locate
@@ -69,16 +73,47 @@ def silver_changes(spark: SparkSession, settings: Settings, restore: bool) -> in
 
 
 def apply_to_silver(spark: SparkSession, settings: Settings, restore: bool) -> int:
-    """Fill (restore) or clear (deprecate) silver's stored AudioURL values; the rows changed."""
+    """Fill (restore) or clear (deprecate) silver's stored AudioURL values; the rows changed. A running
+    stream appending to silver meanwhile makes Delta refuse the commit: it is simply tried again (it
+    reads silver afresh, and it changes only what still needs changing)."""
     table = sinks.delta_table(spark, locate(settings, SILVER_TRANSCRIPTS))
-    if restore:
+
+    def fill() -> int:
         merge = (
             table.alias("t")
             .merge(_missing(spark, settings).alias("s"), "t.event_id = s.event_id and t.audio_url is null")
             .whenMatchedUpdate(set={"audio_url": "s.audio_url"})
         )
         return merge.execute().first()["num_updated_rows"]
-    changed = silver_changes(spark, settings, restore=False)
-    if changed:
-        table.update(condition=F.col("audio_url").isNotNull(), set={"audio_url": F.lit(None).cast("string")})
-    return changed
+
+    def clear() -> int:
+        changed = silver_changes(spark, settings, restore=False)
+        if changed:
+            table.update(condition=F.col("audio_url").isNotNull(), set={"audio_url": F.lit(None).cast("string")})
+        return changed
+
+    return sinks.retrying_conflicts(fill if restore else clear)
+
+
+def wait_until_applied(
+    progress: Callable[[], Mapping[str, Any] | None], version: int, since: datetime, timeout_s: float
+) -> str:
+    """Wait until the running stream can no longer write anything under flags older than ``version``
+    (written at ``since``): a committed batch applied it (or a newer one), or the query was idle after
+    ``since`` (no batch in flight then; the next one reads the new flags). ``progress()``: the job's last
+    progress record. How it ended; PipelineStepFailed after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        record = progress() or {}
+        if record.get("flags_version", 0) >= version:
+            return f"batch {record['batch_id']} applied flags version {version}"
+        idle_at = record.get("idle_at")
+        if idle_at and datetime.fromisoformat(idle_at) >= since:
+            return f"the stream was idle at {idle_at}: its next batch applies flags version {version}"
+        if time.monotonic() > deadline:
+            raise PipelineStepFailed(
+                f"the running stream did not apply the new pipeline flags (version {version}) within"
+                f" {timeout_s:.0f} s: its last batch applied version {record.get('flags_version', 0)};"
+                " check `make stream-status`, or raise SCOUT_ROLLBACK_WAIT"
+            )
+        time.sleep(1)

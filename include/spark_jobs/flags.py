@@ -6,7 +6,9 @@ needs no restart. They live in SCOUT_HOME/ops/pipeline_flags.json (on Databricks
 |-------------|---------|----------------------------------------------------------------------------|
 | audio_url   | on      | silver stores transcripts without their AudioURL (the AudioURL deprecation) |
 
-The AudioURL rollback DAG writes them (include/rollback); nothing else does.
+The AudioURL rollback DAG writes them (include/rollback); nothing else does. Each write bumps the file's
+``version``; every micro-batch records the version it started from (progress.py), so the rollback can wait
+until no batch in flight still applies an older one.
 """
 
 from __future__ import annotations
@@ -33,10 +35,20 @@ def read(settings: Settings) -> dict[str, bool]:
     return {name: bool(stored.get(name, default)) for name, default in DEFAULTS.items()}
 
 
-def write(settings: Settings, **values: bool) -> dict[str, bool]:
-    """Set flags (published whole: a batch reads the old file or the new one); every flag's new value."""
+def version(settings: Settings) -> int:
+    """How many times the flags were written (0: never)."""
+    try:
+        return int(json.loads((settings.ops_dir / FILE).read_text()).get("version", 0))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return 0
+
+
+def write(settings: Settings, **values: bool) -> int:
+    """Set flags (published whole, with the next version: a batch reads the old file or the new one); the
+    new version."""
     if unknown := sorted(set(values) - set(DEFAULTS)):
         raise SettingsError(f"unknown pipeline flag(s) {', '.join(unknown)}; known: {', '.join(DEFAULTS)}")
     flags = read(settings) | values
-    write_atomic(settings.ops_dir / FILE, json.dumps(flags, indent=1, sort_keys=True) + "\n")
-    return flags
+    new = version(settings) + 1
+    write_atomic(settings.ops_dir / FILE, json.dumps({**flags, "version": new}, indent=1, sort_keys=True) + "\n")
+    return new

@@ -25,7 +25,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from include.errors import SettingsError
 from include.settings import Settings
-from include.spark_jobs import bronze, gold, medallion, silver, sinks
+from include.spark_jobs import bronze, flags, gold, medallion, silver, sinks
 from include.spark_jobs.progress import ProgressRecorder, TableBatch
 from include.spark_jobs.trigger import Trigger
 
@@ -92,7 +92,8 @@ def _start(
     spark.streams.addListener(recorder)
 
     def each_batch(batch: DataFrame, batch_id: int) -> None:
-        recorder.note_batch(batch_id, process(job, settings, batch, batch_id) or {})
+        applies = flags.version(settings)  # read before the batch reads the flags: it applies this or newer
+        recorder.note_batch(batch_id, process(job, settings, batch, batch_id) or {}, applies)
 
     writer = (
         job.stream(spark, settings, trigger)

@@ -83,14 +83,16 @@ class ProgressRecorder(StreamingQueryListener):
         self.query_id: str | None = None  # the first query named ``job`` started after this recorder
         self._lock = threading.Lock()
         self._progressed = threading.Condition(self._lock)  # notified after each batch's record is written
-        self._notes: dict[int, Mapping[str, TableBatch]] = {}
+        self._notes: dict[int, tuple[Mapping[str, TableBatch], int]] = {}
         previous = read_progress(ops_dir, job) or {}
         # Tables keep their history across restarts: freshness is about the data, not this process.
         self.doc: dict[str, Any] = {"job": job, "tables": previous.get("tables", {})}
 
-    def note_batch(self, batch_id: int, tables: Mapping[str, TableBatch]) -> None:
+    def note_batch(self, batch_id: int, tables: Mapping[str, TableBatch], flags_version: int) -> None:
+        """What batch ``batch_id`` wrote, and the pipeline flags' version read before it started (it
+        applied that version or a newer one); recorded once Spark reports the batch committed."""
         with self._lock:
-            self._notes[batch_id] = tables
+            self._notes[batch_id] = (tables, flags_version)
 
     def _write(self, **fields: Any) -> None:
         self.doc.update(fields, updated_at=_iso(datetime.now(UTC)))
@@ -113,7 +115,8 @@ class ProgressRecorder(StreamingQueryListener):
         with self._lock:
             now = _iso(datetime.now(UTC))
             tables = self.doc["tables"]
-            for name, written in self._notes.pop(progress.batchId, {}).items():
+            written_by, flags_version = self._notes.pop(progress.batchId, ({}, self.doc.get("flags_version", 0)))
+            for name, written in written_by.items():
                 table = tables.setdefault(name, {"rows_total": 0, "last_rows_at": None, "newest_event_ts": None})
                 if written.rows:
                     table["rows_total"] += written.rows
@@ -130,6 +133,7 @@ class ProgressRecorder(StreamingQueryListener):
                 rows=progress.numInputRows,
                 batch_s=round(progress.batchDuration / 1000, 3),
                 backlog=_backlog(progress.sources),
+                flags_version=flags_version,
             )
             self._progressed.notify_all()
 
@@ -141,7 +145,11 @@ class ProgressRecorder(StreamingQueryListener):
             return self._progressed.wait_for(lambda: self.doc.get("batch_id", -1) >= batch_id, timeout)
 
     def onQueryIdle(self, event) -> None:
-        pass  # an idle trigger changes nothing the health check reads
+        """An idle trigger: no batch in flight then (the AudioURL rollback waits for one, or a batch)."""
+        if self._mine(event.id):
+            with self._lock:
+                at = datetime.fromisoformat(event.timestamp.replace("Z", "+00:00"))
+                self._write(idle_at=at.astimezone(UTC).isoformat(timespec="milliseconds"))
 
     def onQueryTerminated(self, event) -> None:
         if self._mine(event.id):

@@ -10,9 +10,10 @@ Every function takes a ``tables.TableRef`` (from ``tables.locate``): a Delta fol
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TypeVar
 
 from delta.exceptions import DeltaConcurrentModificationException
 from delta.tables import DeltaTable
@@ -22,6 +23,8 @@ from pyspark.sql.types import StructType
 
 from include.settings import Settings
 from include.spark_jobs.tables import ALL_TABLES, TableRef, locate
+
+T = TypeVar("T")
 
 
 def delta_table(spark: SparkSession, ref: TableRef) -> DeltaTable:
@@ -71,17 +74,28 @@ def merge_rows(
     on = F.expr(" and ".join(f"t.{k} <=> s.{k}" for k in keys))
     if target_filter is not None:
         on = on & target_filter
-    for attempt in range(1, tries + 1):
-        merge = table.alias("t").merge(df.alias("s"), on)
+
+    def merge() -> None:
+        rows = table.alias("t").merge(df.alias("s"), on)
         if update:
-            merge = merge.whenMatchedUpdateAll()
+            rows = rows.whenMatchedUpdateAll()
+        rows.whenNotMatchedInsertAll().execute()
+
+    retrying_conflicts(merge, tries)
+
+
+def retrying_conflicts(write: Callable[[], T], tries: int = 5) -> T:
+    """``write()``, run again when it loses Delta's optimistic-concurrency check to another writer of the
+    table (a stream appending while a backfill updates, say). Only for a write that reads the table afresh
+    each time and is idempotent: a MERGE, an UPDATE or DELETE by condition."""
+    for attempt in range(1, tries + 1):
         try:
-            merge.whenNotMatchedInsertAll().execute()
-            return
+            return write()
         except DeltaConcurrentModificationException:
             if attempt == tries:
                 raise
             time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
 
 
 def mirror(df: DataFrame, ref: TableRef, keys: list[str], *, flag: str = "deleted_in_source") -> dict[str, int]:
