@@ -143,7 +143,7 @@ lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp  ## ruff, the import direction (impo
 
 # The AudioURL rollback DAG once, with dag.test() on the embedded default (on a deployment: trigger
 # scout_audio_url_rollback from the UI). A dry run unless APPLY=1; docs/rollback.md is the guide.
-.PHONY: rollback rollback-demo
+.PHONY: rollback rollback-demo rollback-repair
 rollback: install  ## the AudioURL rollback: DIRECTION=restore|deprecate, APPLY=1 to change things, STORES=a,b DEVICES=x,y
 	@test -n "$(DIRECTION)" || { echo "usage: make rollback DIRECTION=restore|deprecate [APPLY=1] [STORES=a,b] [DEVICES=x,y] [NO_SAMPLE=1]" >&2; exit 2; }
 	$(PY) -m include.local rollback --direction $(DIRECTION) $(if $(APPLY),--apply) \
@@ -151,6 +151,9 @@ rollback: install  ## the AudioURL rollback: DIRECTION=restore|deprecate, APPLY=
 
 rollback-demo: install dashboard-vendor  ## deprecate AudioURL (the dashboard loses its clip links), then restore it: each layer before/after
 	$(PY) -m include.local rollback-demo
+
+rollback-repair: install  ## the rollback sample an older validation left in production: counted per table; APPLY=1 removes it
+	$(PY) -m include.local rollback-repair $(if $(APPLY),--apply)
 
 .PHONY: up
 up: install  ## Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080 with this project's DAGs

@@ -5,6 +5,7 @@ python -m include.local demo            # run the slice DAG once with dag.test()
 python -m include.local up              # Airflow (API server, scheduler, dag-processor, triggerer) on 127.0.0.1:8080
 python -m include.local rollback ...    # the AudioURL rollback DAG once (see include/local/rollback.py)
 python -m include.local rollback-demo   # deprecate, then restore, AudioURL per layer before and after
+python -m include.local rollback-repair # the sample an older rollback validation left behind, removed
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from include.arguments import run_command
 from include.local import airflow, demo, rollback
 
 COMMANDS = {"demo": demo.demo, "up": airflow.up, "rollback-demo": rollback.demo}
-WITH_ARGUMENTS = {"rollback": rollback.rollback}
+WITH_ARGUMENTS = {"rollback": rollback.rollback, "rollback-repair": rollback.repair}
 
 
 def main(argv: list[str]) -> int:

@@ -4,6 +4,7 @@
     python -m include.local rollback --direction restore               # a dry run: what would change
     python -m include.local rollback --direction restore --apply --stores store-001
     python -m include.local rollback-demo    # deprecate, then restore, each layer's AudioURLs before/after
+    python -m include.local rollback-repair [--apply]   # the sample an older validation left, removed
 
 Bad arguments (and params the DAG refuses) are one line and exit 2.
 """
@@ -156,3 +157,32 @@ def demo() -> None:
     print(f"  {'layer':<{width}}" + "".join(f"{c:>28}" for c in columns))
     for layer in columns["before"]:
         print(f"  {layer:<{width}}" + "".join(f"{columns[c][layer]:>28}" for c in columns))
+
+
+# ---- make rollback-repair -------------------------------------------------------------------------------
+
+
+def repair(argv: Sequence[str]) -> None:
+    """Find (a dry run) or remove (--apply) the rollback sample an older validation left in production."""
+    from include.orchestration.spark import local_spark
+    from include.retail_db.config import database_url
+    from include.rollback import repair as step
+
+    parser = ArgumentParser(prog="python -m include.local rollback-repair", description=repair.__doc__)
+    parser.add_argument("--apply", action="store_true", help="remove it (default: a dry run, only counts)")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    log = settings.home / "logs" / f"rollback-repair-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    print(f"  logs of Spark and dbt: {log}", flush=True)
+    with output_to(log) as terminal:
+        spark = local_spark(settings, "rollback repair")
+        url = database_url(settings, use_airflow=False)
+        say = lambda line: terminal.write(f"  {line}\n")  # noqa: E731
+        found = step.repair(spark, settings, url, say) if args.apply else step.find(spark, settings, url)
+    verb = "removed" if args.apply else "would be removed (a dry run: --apply to remove)"
+    if not found:
+        print("  the rollback sample is nowhere: nothing to repair")
+    for place, rows in found.items():
+        print(f"  {place}: {rows} {verb}")
+    if found and args.apply:
+        print("  gold's store-hours and store-days recomputed, the marts rebuilt, the exports published again")

@@ -8,14 +8,14 @@ Spark runs in the tasks on the embedded default only (SCOUT_ENGINE=local), like 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from include.errors import PipelineStepFailed, SettingsError
+from include.errors import SettingsError
 from include.orchestration.spark import local_spark
 from include.rollback.request import Request
-from include.settings import Settings, Source, load_settings
+from include.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -47,36 +47,24 @@ def database(params: Mapping[str, Any]) -> dict[str, Any]:
     return report
 
 
-def _drain(settings: Settings, spark, wait_for: set[str]) -> str:
-    """Take what waits in the landing zone into the lake: the running stream does (wait up to
-    SCOUT_ROLLBACK_WAIT for ``wait_for`` event ids in silver), else an available-now medallion run here."""
-    from pyspark.sql import functions as F
-
+def _take_switch(settings: Settings, version: int, since: datetime) -> str:
+    """Make sure no micro-batch applying older flags than ``version`` (written at ``since``) can still
+    write to silver: the running stream is waited for (a committed batch that applied it, or an idle
+    trigger since, up to SCOUT_ROLLBACK_WAIT); without one, an available-now medallion run here takes in
+    what waits in the landing zone (e.g. heartbeats acknowledging a configuration)."""
     from include.orchestration.runners import runner_for
     from include.orchestration.slice import run_medallion
-    from include.spark_jobs import sinks
-    from include.spark_jobs.tables import SILVER_TRANSCRIPTS, locate
+    from include.rollback.pipeline import wait_until_applied
 
-    if not runner_for(settings).status().running:
-        run_medallion()
-        return "medallion run here (available-now)"
-    silver = locate(settings, SILVER_TRANSCRIPTS)
-    deadline = time.monotonic() + settings.rollback_wait_s
-    while wait_for:
-        have = sinks.read_table(spark, silver).where(F.col("event_id").isin(sorted(wait_for))).count()
-        if have == len(wait_for):
-            break
-        if time.monotonic() > deadline:
-            raise PipelineStepFailed(
-                f"the running stream did not take the sample into silver within {settings.rollback_wait}"
-                f" ({have} of {len(wait_for)}); check `make stream-status`, or raise SCOUT_ROLLBACK_WAIT"
-            )
-        time.sleep(5)
-    return "taken by the running stream"
+    runner = runner_for(settings)
+    if runner.status().running:
+        return wait_until_applied(lambda: runner.status().progress, version, since, settings.rollback_wait_s)
+    run_medallion()
+    return "medallion run here (available-now)"
 
 
 def pipeline(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The stream's audio_url flag, silver's stored values; the sample landed and taken in first."""
+    """The stream's audio_url flag; once the stream applies it, silver's stored values."""
     from include.rollback import pipeline as step
     from include.spark_jobs import flags
 
@@ -84,31 +72,25 @@ def pipeline(params: Mapping[str, Any]) -> dict[str, Any]:
     settings = load_settings()
     spark = local_spark(settings, "AudioURL rollback")
     report: dict[str, Any] = {"flag_before": flags.read(settings)["audio_url"], "flag_after": request.restore}
-    if request.validate_with_sample and settings.source is not Source.FILES:
-        raise SettingsError("validate_with_sample lands the sample in the landing zone: it needs SCOUT_SOURCE=files")
     if request.dry_run:
         report["silver_rows_to_change"] = step.silver_changes(spark, settings, request.restore)
-        report["sample"] = "would be landed and taken in" if request.validate_with_sample else "not used"
         return report
-    flags.write(settings, audio_url=request.restore)  # new micro-batches see it from their start
-    wait_for: set[str] = set()
-    if request.validate_with_sample:
-        report["sample"] = "landed" if step.land_sample(settings) else "already landed"
-        wait_for = {row["event_id"] for row in step.sample()}
-    # Also takes in what waits since the last run (e.g. heartbeats acknowledging a configuration).
-    report["drained"] = _drain(settings, spark, wait_for)
+    since = datetime.now(UTC)
+    version = flags.write(settings, audio_url=request.restore)  # new micro-batches see it from their start
+    # Before silver is touched: a batch that read the old flag and commits after would undo the step.
+    report["stream"] = _take_switch(settings, version, since)
     report["silver_rows_changed"] = step.apply_to_silver(spark, settings, request.restore)
     log.info("pipeline: %s", report)
     return report
 
 
 def marts_needed(params: Mapping[str, Any], pipeline_report: Mapping[str, Any]) -> bool:
-    """Whether the mart needs rebuilding: the pipeline step changed silver, the flag or landed the sample
-    (a rerun of a finished rollback rebuilds nothing)."""
+    """Whether the mart needs rebuilding: the pipeline step changed silver or the flag (a rerun of a
+    finished rollback rebuilds nothing)."""
     if _request(params).dry_run:
         return False
     flag_changed = pipeline_report["flag_before"] != pipeline_report["flag_after"]
-    return bool(flag_changed or pipeline_report["silver_rows_changed"] or pipeline_report.get("sample") == "landed")
+    return bool(flag_changed or pipeline_report["silver_rows_changed"])
 
 
 def dashboard(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -168,15 +150,21 @@ def devices(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The sample's AudioURL values at every layer (RollbackValidationFailed names the layer and row)."""
+    """The sample through a scratch copy of the lake and RetailAdvisorDB (include/rollback/scratch.py), its
+    AudioURL values checked at every layer there (RollbackValidationFailed names the layer and row)."""
     from include.retail_db.config import database_url
+    from include.rollback import scratch
     from include.rollback import validate as step
 
     request = _request(params)
     if request.dry_run or not request.validate_with_sample:
         return {"validation": "not run" + (" (dry run)" if request.dry_run else " (validate_with_sample off)")}
     settings = load_settings()
-    result = step.check(local_spark(settings, "AudioURL rollback"), settings, database_url(), request.restore)
+    spark = local_spark(settings, "AudioURL rollback")
+    with scratch.scratch_ground(settings) as ground:
+        scratch.take_sample_through(spark, settings, database_url(), ground, request.restore)
+        result = step.check(spark, ground.settings, ground.url, request.restore)
+    result["where"] = "a scratch lake and database, removed afterwards"
     log.info("validation: %s", result)
     return result
 

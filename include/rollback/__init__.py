@@ -6,16 +6,16 @@ its own task, each idempotent, each with a dry run that reports and changes noth
    (restore: the column and every archived value back), through the migrations (``database``);
 2. pipeline: the running stream's ``audio_url`` flag (read every micro-batch, no restart), and silver's
    stored values cleared (deprecate) or filled back from bronze, which keeps every payload verbatim
-   (restore); the mart sales_interactions_enriched rebuilt; with ``validate_with_sample``, the sample
-   dataset landed and taken through the medallion first (``pipeline``, ``sample``);
+   (restore); the mart sales_interactions_enriched rebuilt (``pipeline``);
 3. dashboard: the exports published again, with or without the clip links; RetailAdvisorDB's
    interactions written again, so AudioURL is filled for every transcript;
 4. devices: every device in scope (``stores`` / ``devices``) gets a configuration with
    ``audio_url_enabled`` (and its store's catalog brands as hotwords) through the fleet's channel;
    acknowledgements (the version each device's heartbeat reports) are recorded, the rest pending
    (include/fleet);
-5. validation: the sample's AudioURL values checked transcript by transcript at every layer: bronze,
-   silver, the mart, the export and RetailAdvisorDB (``validate``).
+5. validation: the sample dataset taken through a scratch copy of the lake and RetailAdvisorDB, never
+   production's (``scratch``), and its AudioURL values checked transcript by transcript at every layer
+   there: bronze, silver, the mart, the export and RetailAdvisorDB (``validate``).
 
 The database and pipeline steps are fleet-wide (one column, one stream); ``stores`` and ``devices`` scope
 the devices step.

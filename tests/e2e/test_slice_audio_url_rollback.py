@@ -2,26 +2,37 @@
 module's name sorts after it; its fixture asks for the second run, so the lake is the slice's whatever
 runs first): a dry run changes nothing anywhere; deprecate, restore for one store's devices, then for
 all: at the end every AudioURL is what the devices sent, row for row at every layer, nothing lost in
-between; devices outside the scope keep their configuration; a device that did not acknowledge is
-pending; bad params are refused at trigger time."""
+between, and the validation's sample nowhere (it ran in a scratch copy); devices outside the scope keep
+their configuration; a device that did not acknowledge is pending; bad params are refused at trigger
+time."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from functools import reduce
 
 import pytest
 import sqlalchemy as sa
 from airflow.sdk.exceptions import ParamValidationError
+from pyspark.sql import functions as F
 
 from include.atomic import write_atomic
 from include.errors import PipelineStepFailed
 from include.local.airflow import run_dag
 from include.retail_db.config import default_url
+from include.rollback.pipeline import land_sample
 from include.rollback.pipeline import sample as rollback_sample
 from include.settings import DAGS_DIR
 from include.spark_jobs import flags, sinks
-from include.spark_jobs.tables import ALL_TABLES, REFERENCE_TABLES, SILVER_TRANSCRIPTS, locate, locate_mart
+from include.spark_jobs.tables import (
+    ALL_TABLES,
+    BRONZE_TABLES,
+    REFERENCE_TABLES,
+    SILVER_TRANSCRIPTS,
+    locate,
+    locate_mart,
+)
 from scout_edge import fleet
 from scout_edge.config import load
 from scout_edge.contract import Transcript
@@ -34,6 +45,13 @@ pytestmark = pytest.mark.e2e
 DAG_ID = "scout_audio_url_rollback"
 STORE_1 = ["store-001-pi-01", "store-001-pi-02"]
 STORE_2 = ["store-002-pi-01", "store-002-pi-02"]
+MARTS = (
+    "sales_interactions_enriched",
+    "customer_session_metrics",
+    "store_daily_metrics",
+    "brand_performance_metrics",
+    "device_performance_metrics",
+)
 
 
 def rollback(**conf) -> dict:
@@ -45,10 +63,9 @@ def rollback(**conf) -> dict:
 
 @pytest.fixture(scope="module")
 def lake(second_run, settings):
-    """The slice's lake, and every AudioURL its devices sent (the day, the late line, the sample)."""
+    """The slice's lake, and every AudioURL its devices sent (the day and the late line)."""
     day, late, _, _ = second_run
     sent = {e.event_id: e.audio_url for e in [*day.events, late] if isinstance(e, Transcript)}
-    sent |= {row["event_id"]: row["audio_url"] for row in rollback_sample()}
     return settings, sent
 
 
@@ -153,23 +170,69 @@ def test_a_dry_run_changes_nothing_and_says_what_it_would(lake):
     report = rollback(direction="deprecate", dry_run=True)
     assert state(settings) == before
     assert report["database"]["steps"] == ["downgrade 0012", "downgrade 0010"]
-    in_silver = {k: v for k, v in sent.items() if k not in {row["event_id"] for row in rollback_sample()}}
-    assert report["pipeline"]["silver_rows_to_change"] == sum(url is not None for url in in_silver.values())
+    assert report["pipeline"]["silver_rows_to_change"] == sum(url is not None for url in sent.values())
     assert report["devices"]["updated"] == STORE_1 + STORE_2
 
 
+def test_the_repair_takes_out_the_sample_an_older_validation_left(lake, spark):
+    """Before the validation had a scratch copy, it landed the sample in production's landing zone and the
+    next run took it everywhere. The repair's dry run counts it per table and changes nothing; the repair
+    leaves every table, mart, gold value and database row as it was before the sample came. (Before the
+    rollback runs below: the marts are current here, so the slice run adds nothing but the sample.)"""
+    from include.local.demo import SLICE_DAG_ID
+    from include.rollback import repair
+
+    settings, _ = lake
+    url = default_url(settings)
+    rows_before, sessions_before = table_rows(spark, settings), database_sessions(settings)
+    gold_before = gold_values(spark, settings)
+    land_sample(settings)  # what a validated rollback did until now
+    run_dag(SLICE_DAG_ID)
+    assert table_rows(spark, settings) != rows_before  # the sample went in ...
+    spread = sample_sessions(spark, settings)
+    assert {"sales_interactions_enriched.json", "RetailAdvisorDB", "silver_transcripts"} <= set(spread)
+
+    before = state(settings)
+    found = repair.find(spark, settings, url)
+    assert state(settings) == before  # the dry run changes nothing
+    exports = {place: n for place, n in found.items() if place.endswith(".json")}
+    assert exports and all(exports.values())
+    # Six transcripts in three sessions, each naming one catalog brand; no fused row (no counter-zone
+    # sighting) and no speech x vision pair (no camera event that day).
+    assert {place: n for place, n in found.items() if place not in exports} == {
+        "landing zone: eh-pi-stt-raw/rollback-sample.jsonl": 6,
+        BRONZE_TABLES[Transcript.hub]: 6,
+        SILVER_TRANSCRIPTS: 6,
+        "sales_interactions_enriched": 3,
+        "customer_session_metrics": 3,
+        "SalesInteractionBrands": 3,
+        "SalesInteractionTranscripts": 6,
+        "SalesInteractions": 3,
+    }
+
+    assert repair.repair(spark, settings, url) == found
+    assert sample_sessions(spark, settings) == {}
+    assert table_rows(spark, settings) == rows_before
+    assert gold_values(spark, settings) == gold_before
+    assert database_sessions(settings) == sessions_before
+    assert repair.find(spark, settings, url) == {}  # run again, it finds nothing
+
+
 def test_deprecate_then_restore_loses_nothing(lake, spark):
-    """Three runs: deprecate (the sample lands while AudioURL is off), restore one store's devices, restore
-    all; the restores must fill silver back from bronze, so what arrived while deprecated is not lost."""
+    """Three runs: deprecate (validated with the sample), restore one store's devices, restore all (validated
+    again); the restores must fill silver back from bronze, so what arrived while deprecated is not lost.
+    Afterwards every table and the database hold what they held before plus the one heartbeat a device
+    sent in between, and the sample is nowhere."""
     settings, sent = lake
+    rows_before, sessions_before = table_rows(spark, settings), database_sessions(settings)
 
     deprecated = rollback(direction="deprecate")
     assert deprecated["validate"]["layers"] == dict.fromkeys(("bronze", "silver", "mart", "export", "retail_db"), "ok")
+    assert deprecated["validate"]["where"] == "a scratch lake and database, removed afterwards"
+    assert not any((settings.home / "rollback-validation").iterdir())
     assert deprecated["database"]["after"] == "0009+0011"
     assert database_urls(settings) is None  # the dashboard's field is gone from the database ...
-    in_sample = {row["event_id"] for row in rollback_sample()}
-    slice_urls = {k: v for k, v in sent.items() if v is not None and k not in in_sample}
-    assert archived_urls(settings) == slice_urls  # ... its values kept in the archive
+    assert archived_urls(settings) == {k: v for k, v in sent.items() if v is not None}  # ... its values archived
     assert set(silver_urls(spark, settings).values()) == {None}
     assert set(exported_urls(settings).values()) == {None}  # and from the dashboard
     assert device_documents(settings) == dict.fromkeys(STORE_1 + STORE_2, (1, False))
@@ -190,15 +253,71 @@ def test_deprecate_then_restore_loses_nothing(lake, spark):
     assert final["devices"]["pending"] == ["store-001-pi-02", *STORE_2]  # not counted as done
     assert registry(settings)["store-001-pi-01"] == (True, 2, 2)
 
-    # Every layer holds every value the devices sent, row for row, the sample's included.
+    # Every layer holds every value the devices sent, row for row, and nothing else.
     assert silver_urls(spark, settings) == sent
     assert exported_urls(settings) == sent
     assert database_urls(settings) == sent
+
+    # No table, mart, export or database row gained anything but the acknowledging heartbeat.
+    heartbeat = {"bronze_device_heartbeat": 1, "silver_device_heartbeat": 1}
+    assert table_rows(spark, settings) == {t: n + heartbeat.get(t, 0) for t, n in rows_before.items()}
+    assert database_sessions(settings) == sessions_before
+    assert sample_sessions(spark, settings) == {}
+
+    # The marts agree: the same sessions in the interactions mart and the session metrics.
+    def sessions(mart: str) -> set[tuple]:
+        rows = sinks.read_table(spark, locate_mart(settings, mart)).select("device_id", "session_id")
+        return {tuple(r) for r in rows.collect()}
+
+    assert sessions("sales_interactions_enriched") == sessions("customer_session_metrics")
 
     # The scoped run already switched the pipeline (it is not per store) and filled silver back: the last
     # run is a rerun for every layer but the devices', and rebuilds nothing.
     assert final["pipeline"]["silver_rows_changed"] == 0
     assert final["tasks"]["rebuild_mart"] == "skipped"
+
+
+def gold_values(spark, settings) -> dict[str, list[tuple]]:
+    """Every gold aggregate's rows, without when they were written."""
+    tables = [t for t in ALL_TABLES if t.startswith("gold_") and t != "gold_dq_metrics"]
+    frames = {t: sinks.read_table(spark, locate(settings, t)).drop("updated_at") for t in tables}
+    return {t: sorted(tuple(r) for r in frame.collect()) for t, frame in frames.items()}
+
+
+def table_rows(spark, settings) -> dict[str, int]:
+    """Rows in every lake table and mart (gold_dq_metrics left out: one row per rule per micro-batch, it grows
+    with every batch the stream runs, data or not)."""
+    marts = [locate_mart(settings, m) for m in MARTS]
+    counts = {ref.table: sinks.read_table(spark, ref).count() for ref in marts}
+    return counts | {t: n for t, n in sinks.table_counts(spark, settings).items() if t != "gold_dq_metrics"}
+
+
+def database_sessions(settings) -> list[tuple]:
+    sql = 'SELECT "SessionID", "DeviceID" FROM "SalesInteractions" ORDER BY 1, 2'
+    return [tuple(r) for r in rows(default_url(settings), sql)]
+
+
+def sample_sessions(spark, settings) -> dict[str, int]:
+    """Where the sample's sessions or transcripts are found: table, mart, export or database -> rows."""
+    sessions = sorted({row["session_id"] for row in rollback_sample()})
+    ids = sorted({row["event_id"] for row in rollback_sample()})
+    found = {}
+    refs = [locate(settings, t) for t in ALL_TABLES] + [locate_mart(settings, m) for m in MARTS]
+    for ref in refs:
+        if not sinks.exists(spark, ref):
+            continue
+        table = sinks.read_table(spark, ref)
+        text = F.to_json(F.struct(*table.columns))  # any column: session_id, event_id, payload, lines ...
+        hits = table.where(reduce(lambda a, b: a | b, [text.contains(x) for x in sessions + ids])).count()
+        if hits:
+            found[ref.table] = hits
+    for export in sorted(settings.export_dir.glob("*.json")):
+        if hits := sum(export.read_text().count(x) for x in sessions + ids):
+            found[export.name] = hits
+    dump = database_dump(default_url(settings))
+    if hits := sum(dump.count(x) for x in sessions + ids):
+        found["RetailAdvisorDB"] = hits
+    return found
 
 
 def acknowledge(settings, device_id: str, store: str, version: int) -> None:

@@ -20,6 +20,7 @@ BATCH_BENCH = [sys.executable, "-m", "tools.benchmarks.batch"]
 LATENCY_BENCH = [sys.executable, "-m", "tools.benchmarks.latency"]
 DASHBOARD = [sys.executable, "-m", "include.dashboard"]
 ROLLBACK = [sys.executable, "-m", "include.local", "rollback"]
+REPAIR = [sys.executable, "-m", "include.local", "rollback-repair"]
 HOLD = [sys.executable, "-m", "include.spark_jobs.holds", "add"]
 
 CASES = [
@@ -47,6 +48,7 @@ CASES = [
     ([*DASHBOARD, "--port", "http"], {}, "argument --port: invalid int value: 'http'"),
     ([*ROLLBACK, "--direction", "sideways"], {}, "argument --direction: invalid choice: 'sideways'"),
     (ROLLBACK, {}, "the following arguments are required: --direction"),
+    ([*REPAIR, "--yes"], {}, "unrecognized arguments: --yes"),
     ([*HOLD, "silver_nothing", "e-1", "--reason", "x"], {}, "table 'silver_nothing' has no quarantine; one of:"),
     ([*HOLD, "silver_transcripts", "x'); drop", "--reason", "x"], {}, 'not an event id: "x\'); drop"'),
     ([*HOLD, "silver_transcripts", "e-1", "--reason", " "], {}, "--reason is empty"),
