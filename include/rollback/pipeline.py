@@ -106,7 +106,7 @@ def wait_until_applied(
     while True:
         record = progress() or {}
         if record.get("flags_version", 0) >= version:
-            return f"batch {record['batch_id']} applied flags version {version}"
+            return f"batch {record['batch_id']} applied flags version {record['flags_version']}"
         idle_at = record.get("idle_at")
         if idle_at and datetime.fromisoformat(idle_at) >= since:
             return f"the stream was idle at {idle_at}: its next batch applies flags version {version}"

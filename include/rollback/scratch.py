@@ -38,6 +38,7 @@ from include.retail_db.config import default_url
 from include.rollback import database
 from include.rollback.pipeline import apply_to_silver, land_sample, sample
 from include.rollback.request import Direction, Request
+from include.rollback.validate import MART
 from include.settings import DBT_PROJECT_DIR, Settings, Source
 from include.spark_jobs import flags, jobs, sinks
 from include.spark_jobs.tables import REFERENCE_TABLES, locate
@@ -45,7 +46,6 @@ from include.spark_jobs.trigger import Trigger
 
 log = logging.getLogger(__name__)
 
-MART = "sales_interactions_enriched"
 FOLDER = "rollback-validation"  # under SCOUT_HOME: one scratch home per validation
 COPIED_FROM_DATABASE = ("Stores", "Products")  # what the sync looks the sample's sessions up in
 

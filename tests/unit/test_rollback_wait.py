@@ -28,7 +28,7 @@ def test_every_write_of_the_flags_is_a_new_version(tmp_path):
     ("record", "says"),
     [
         ({"batch_id": 7, "flags_version": 3}, "batch 7 applied flags version 3"),
-        ({"batch_id": 8, "flags_version": 4}, "batch 8 applied flags version 3"),  # a newer one also
+        ({"batch_id": 8, "flags_version": 4}, "batch 8 applied flags version 4"),  # a newer one also
         ({"batch_id": 6, "flags_version": 2, "idle_at": "2026-12-07T10:00:01.000+00:00"}, "the stream was idle"),
     ],
 )
