@@ -27,7 +27,7 @@ from typing import Any
 
 from include.errors import PipelineStepFailed, SettingsError
 from include.orchestration.runners.databricks import WHEELS, DatabricksRunner, job_spec, wheel_name, wheel_paths
-from include.settings import DBT_PROJECT_DIR, MARTS_SCHEMA, PROJECT_ROOT, Settings
+from include.settings import DBT_PROJECT_DIR, DBT_SCHEDULED_EXCLUDE, MARTS_SCHEMA, PROJECT_ROOT, Settings
 
 EDGE_DIR = PROJECT_ROOT / "edge"
 UV = PROJECT_ROOT / ".venv" / "bin" / "uv"
@@ -57,7 +57,7 @@ def marts_job_spec(settings: Settings) -> dict[str, Any]:
                 "dbt_task": {
                     "source": "WORKSPACE",
                     "project_directory": f"{settings.databricks_code_dir}/{DBT_PROJECT_DIR.relative_to(PROJECT_ROOT)}",
-                    "commands": ["dbt build"],
+                    "commands": [f"dbt build --exclude {DBT_SCHEDULED_EXCLUDE}"],
                     "catalog": settings.catalog,
                     "schema": MARTS_SCHEMA,
                     "warehouse_id": settings.databricks_warehouse_id or "<SCOUT_DATABRICKS_WAREHOUSE_ID>",

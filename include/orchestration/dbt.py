@@ -14,7 +14,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 from cosmos.profiles import DatabricksTokenProfileMapping
 
 from include.errors import EnvironmentNotReady
-from include.settings import DBT_PROJECT_DIR, MARTS_SCHEMA, Engine, Settings
+from include.settings import DBT_PROJECT_DIR, DBT_SCHEDULED_EXCLUDE, MARTS_SCHEMA, Engine, Settings
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PROFILE_NAME = "scout"
@@ -65,7 +65,9 @@ def execution_config(settings: Settings) -> ExecutionConfig:
 
 
 def render_config() -> RenderConfig:
-    return RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH)
+    return RenderConfig(
+        load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH, exclude=[DBT_SCHEDULED_EXCLUDE]
+    )
 
 
 def operator_args() -> dict[str, object]:
@@ -92,6 +94,7 @@ def rebuild_task(settings: Settings, task_id: str, models: list[str]):
         dbt_executable_path=str(settings.dbt_executable),
         invocation_mode=InvocationMode.SUBPROCESS,
         select=models,
+        exclude=[DBT_SCHEDULED_EXCLUDE],
         full_refresh=True,
         install_deps=False,
         env=project_config(settings).env_vars,

@@ -39,7 +39,7 @@ from include.rollback import database
 from include.rollback.pipeline import apply_to_silver, land_sample, sample
 from include.rollback.request import Direction, Request
 from include.rollback.validate import MART
-from include.settings import DBT_PROJECT_DIR, Settings, Source
+from include.settings import DBT_PROJECT_DIR, DBT_SCHEDULED_EXCLUDE, Settings, Source
 from include.spark_jobs import flags, jobs, sinks
 from include.spark_jobs.tables import REFERENCE_TABLES, locate
 from include.spark_jobs.trigger import Trigger
@@ -107,7 +107,7 @@ def _prepare_database(production_url: str, scratch_url: str, restore: bool) -> N
 
 
 def dbt_build(settings: Settings, select: str, *, full_refresh: bool = False) -> None:
-    """``dbt build --select <select>`` on the embedded default's dbt (the marts DAG's, through Cosmos) for
+    """``dbt build --select <select>`` (no unit tests, as the marts DAG) on the embedded default's dbt for
     the lake under ``settings.home``; its target and logs stay there too (production's target/ holds the
     manifest Cosmos renders from)."""
     command = [
@@ -115,6 +115,8 @@ def dbt_build(settings: Settings, select: str, *, full_refresh: bool = False) ->
         "build",
         "--select",
         select,
+        "--exclude",
+        DBT_SCHEDULED_EXCLUDE,
         *(["--full-refresh"] if full_refresh else []),
         "--project-dir",
         str(DBT_PROJECT_DIR),
@@ -132,10 +134,10 @@ def dbt_build(settings: Settings, select: str, *, full_refresh: bool = False) ->
         raise PipelineStepFailed(f"dbt build --select {select} failed (SCOUT_HOME={settings.home}):\n{tail}")
 
 
-def _export(spark: SparkSession, scratch: Settings) -> None:
+def _export(scratch: Settings) -> None:
     """The mart's dashboard export, built and checked against its schema as the published one is."""
     (one,) = [e for e in export.EXPORTS if e.mart == MART]
-    document = one.document(export.read_mart(scratch, spark, MART), datetime.now(UTC))
+    document = one.document(export.read_mart(scratch, MART), datetime.now(UTC))
     export.validate(one, document)
     export.write_json_atomic(scratch.export_dir / f"{one.name}.json", document)
 
@@ -151,8 +153,8 @@ def take_sample_through(
     jobs.run(jobs.MEDALLION.name, spark, scratch.settings, Trigger())
     apply_to_silver(spark, scratch.settings, restore)
     dbt_build(scratch.settings, f"+{MART}")
-    _export(spark, scratch.settings)
+    _export(scratch.settings)
     _prepare_database(production_url, scratch.url, restore)
-    sessions = retail_lake.sessions_since(spark, scratch.settings, None)
+    sessions = retail_lake.sessions_since(scratch.settings, None)
     written = sync.write_sessions(scratch.url, sessions)
     log.info("the sample (%d transcripts) through the scratch copy: %s", len(sample()), written.as_dict())

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from include.dashboard.export import INDEX, MART
 from include.local import synthetic
+from include.settings import DBT_PROJECT_DIR
 from include.spark_jobs.silver import specs
 from include.spark_jobs.tables import keys, locate
 from tests.expected import table_counts
@@ -146,13 +150,35 @@ def test_postgresql_gets_the_same_interactions_and_a_rerun_writes_nothing(first_
     migrate.upgrade(postgres_url)
     seed(postgres_url)
     expected = interactions_expected(synthetic.generate())
-    first = sync.write_sessions(postgres_url, lake.sessions_since(spark, settings, None))
+    first = sync.write_sessions(postgres_url, lake.sessions_since(settings, None))
     assert (first.interactions.inserted, first.skipped) == (len(expected), [])
     assert interactions_in(postgres_url) == expected
-    again = sync.write_sessions(postgres_url, lake.sessions_since(spark, settings, sync.watermark(postgres_url)))
+    again = sync.write_sessions(postgres_url, lake.sessions_since(settings, sync.watermark(postgres_url)))
     written = [again.interactions, again.transcripts, again.brands]
     assert [(w.inserted, w.updated) for w in written] == [(0, 0)] * 3
     assert again.interactions.unchanged == len(expected)  # re-read within the look-back, left alone
+
+
+def test_the_dbt_unit_tests_pass(first_run, settings):
+    """The marts' dbt unit tests, which the scheduled builds leave out (DBT_SCHEDULED_EXCLUDE), all run and pass
+    here, on the warehouse the first run built (their models' parents must exist)."""
+    declared = {
+        f"PASS {test['model']}::{test['name']}"
+        for spec in (DBT_PROJECT_DIR / "models").rglob("*.yml")
+        for test in (yaml.safe_load(spec.read_text()) or {}).get("unit_tests", [])
+    }
+    result = subprocess.run(
+        [
+            str(settings.dbt_executable), "test", "--select", "test_type:unit",
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(settings.home / "dbt-unit-target"), "--log-path", str(settings.home / "dbt-logs"),
+        ],
+        env={**os.environ, "SCOUT_HOME": str(settings.home), "SPARK_LOCAL_IP": "127.0.0.1"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert len(declared) >= 5, declared
+    assert {line for line in declared if line in result.stdout} == declared, result.stdout[-3000:]
 
 
 def test_a_second_run_adds_exactly_the_late_transcript(first_run, second_run):

@@ -58,7 +58,7 @@ def test_deploy_uploads_the_code_and_creates_the_jobs_once_then_resets_them(work
 
     (dbt,) = [t["dbt_task"] for t in jobs["scout-marts"]["settings"]["tasks"]]
     assert (dbt["commands"], dbt["catalog"], dbt["schema"], dbt["warehouse_id"]) == (
-        ["dbt build"],
+        ["dbt build --exclude resource_type:unit_test"],
         "main",
         "scout_marts",
         "wh-123",
