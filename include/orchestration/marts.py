@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from include.orchestration.spark import local_spark
 from include.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -16,11 +15,11 @@ def export_dashboard() -> str:
     """Every dashboard export from its mart, validated, then the index; the index's path.
 
     On Databricks the marts live in Unity Catalog; reading them for the exports goes through a SQL
-    warehouse, which this task does not do yet (local_spark refuses, saying so)."""
+    warehouse, which this task does not do yet (it refuses, saying so)."""
     from include.dashboard import export
 
     settings = load_settings()
-    index = export.export_dashboard(settings, local_spark(settings, "dashboard exports"))
+    index = export.export_dashboard(settings)
     log.info("dashboard exports published, listed in %s", index)
     return str(index)
 

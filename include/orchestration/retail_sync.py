@@ -41,7 +41,7 @@ def sync_interactions(full: bool = False) -> dict[str, Any]:
     settings = load_settings()
     url = database_url()
     since = None if full else sync.watermark(url)
-    sessions = lake.sessions_since(local_spark(settings, "RetailAdvisorDB sync"), settings, since)
+    sessions = lake.sessions_since(settings, since)
     report = sync.write_sessions(url, sessions)
     summary = report.as_dict()
     log.info("%d sessions since %s -> RetailAdvisorDB: %s", len(sessions), since or "the start", summary)

@@ -1,6 +1,6 @@
-"""The lakehouse's side of the RetailAdvisorDB sync (Spark): the reference tables mirrored in from the
-database's rows, and the sessions read out of the mart sales_interactions_enriched. The database's side is
-``include.retail_db.sync``."""
+"""The lakehouse's side of the RetailAdvisorDB sync: the reference tables mirrored in from the database's
+rows (Spark), and the sessions read out of the mart sales_interactions_enriched (delta-rs). The database's
+side is ``include.retail_db.sync``."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
 from include.retail_db.sync import REFERENCE, Line, Session
 from include.settings import Settings
 from include.spark_jobs import sinks
-from include.spark_jobs.tables import keys, locate, locate_mart
+from include.spark_jobs.tables import keys, locate, mart_folder
 
 INTERACTIONS_MART = "sales_interactions_enriched"
 # Sessions loaded this long before the watermark are read again (written again only if they changed):
 # a mart row committed late, or a clock a little off, is still taken.
 LOOKBACK = timedelta(hours=1)
-_TIME = "yyyy-MM-dd HH:mm:ss.SSSSSS"  # in the session's time zone, UTC
 
 
 def _utc(row: dict[str, Any]) -> dict[str, Any]:
@@ -38,41 +36,47 @@ def mirror_reference(spark: SparkSession, settings: Settings, rows: dict[str, li
     return changed
 
 
-def sessions_since(spark: SparkSession, settings: Settings, since: datetime | None) -> list[Session]:
-    """The mart's sessions loaded after ``since`` (less LOOKBACK; all of them for None)."""
-    mart = locate_mart(settings, INTERACTIONS_MART)
-    if not sinks.exists(spark, mart):  # dbt has not built the marts yet: nothing to write
+def sessions_since(settings: Settings, since: datetime | None) -> list[Session]:
+    """The mart's sessions loaded after ``since`` (less LOOKBACK; all of them for None), read with delta-rs
+    (no JVM in the task)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    from deltalake import DeltaTable
+
+    folder = mart_folder(settings, INTERACTIONS_MART)
+    if not (folder / "_delta_log").is_dir():  # dbt has not built the marts yet: nothing to write
         return []
-    rows = sinks.read_table(spark, mart)
+    loaded = None
     if since is not None:
-        rows = rows.where(F.col("loaded_at_utc") > F.lit((since - LOOKBACK).replace(tzinfo=UTC)))
-    selected = rows.select(
-        "device_id",
-        "session_id",
-        "store_id",
-        *(F.date_format(c, _TIME).alias(c) for c in ("started_at_utc", "ended_at_utc", "loaded_at_utc")),
-        "transcript_lines",
-    )
+        cutoff = (since - LOOKBACK).replace(tzinfo=UTC)
+        loaded = ds.field("loaded_at_utc") > pa.scalar(cutoff, pa.timestamp("us", tz="UTC"))
+    columns = ["device_id", "session_id", "store_id", "started_at_utc", "ended_at_utc", "loaded_at_utc"]
+    rows = DeltaTable(str(folder)).to_pyarrow_dataset().to_table(columns=[*columns, "transcript_lines"], filter=loaded)
     return [
         Session(
-            device_id=r.device_id,
-            session_id=r.session_id,
-            store_code=r.store_id,
-            started_at=datetime.fromisoformat(r.started_at_utc),
-            ended_at=datetime.fromisoformat(r.ended_at_utc),
-            loaded_at=datetime.fromisoformat(r.loaded_at_utc),
+            device_id=r["device_id"],
+            session_id=r["session_id"],
+            store_code=r["store_id"],
+            started_at=_naive_utc(r["started_at_utc"]),
+            ended_at=_naive_utc(r["ended_at_utc"]),
+            loaded_at=_naive_utc(r["loaded_at_utc"]),
             lines=tuple(
                 Line(
-                    event_id=line.transcript_id,
-                    text=line.text,
-                    confidence=line.confidence,
-                    word_count=line.word_count,
-                    lang_code=line.lang_code,
-                    brand=line.brand,
-                    audio_url=line.audio_url,
+                    event_id=line["transcript_id"],
+                    text=line["text"],
+                    confidence=line["confidence"],
+                    word_count=line["word_count"],
+                    lang_code=line["lang_code"],
+                    brand=line["brand"],
+                    audio_url=line["audio_url"],
                 )
-                for line in r.transcript_lines or ()
+                for line in r["transcript_lines"] or ()
             ),
         )
-        for r in selected.collect()
+        for r in rows.to_pylist()
     ]
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """RetailAdvisorDB keeps naive UTC times."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value

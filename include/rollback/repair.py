@@ -169,7 +169,7 @@ def repair(spark: SparkSession, settings: Settings, url: str, say: Callable[[str
         say("gold: the sample's store-hours and store-days recomputed from silver")
     say("the marts: dbt build --full-refresh (a few minutes)")
     dbt_build(settings, "path:models/marts", full_refresh=True)
-    export.export_dashboard(settings, spark)
+    export.export_dashboard(settings)
     say("the dashboard exports published again")
     engine = migrate.engine_for(url)
     try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from include.errors import SettingsError
 from include.settings import MARTS_SCHEMA, Settings
 from scout_edge.contract import AnnotatedEvent, Heartbeat, InsightFeedback, Transcript, VisualDetection
 
@@ -145,3 +146,15 @@ def locate_mart(settings: Settings, name: str) -> TableRef:
     if settings.catalog:
         return TableRef(name, qualified_name=f"{settings.catalog}.{MARTS_SCHEMA}.{name}")
     return TableRef(name, path=settings.warehouse_dir / f"{MARTS_SCHEMA}.db" / name)
+
+
+def mart_folder(settings: Settings, name: str) -> Path:
+    """The mart's Delta folder on the embedded default (read there without Spark, with delta-rs); SettingsError
+    where the marts live in Unity Catalog."""
+    ref = locate_mart(settings, name)
+    if ref.path is None:
+        raise SettingsError(
+            f"SCOUT_CATALOG={settings.catalog}: the marts are read from the embedded default's warehouse;"
+            " reading them from Unity Catalog (a SQL warehouse) is not built yet, run this with SCOUT_ENGINE=local"
+        )
+    return ref.path

@@ -10,7 +10,7 @@ import pytest
 
 from include.errors import SettingsError
 from include.settings import PROJECT_ROOT, load_settings
-from include.spark_jobs.tables import locate, locate_mart
+from include.spark_jobs.tables import locate, locate_mart, mart_folder
 
 SPARK_JOBS = PROJECT_ROOT / "include" / "spark_jobs"
 
@@ -102,3 +102,12 @@ def test_the_marts_are_where_dbt_keeps_them(tmp_path):
     assert local.path == tmp_path / "warehouse" / "scout_marts.db" / "store_daily_metrics"
     on_databricks = locate_mart(load_settings({"SCOUT_ENGINE": "databricks"}), "store_daily_metrics")
     assert on_databricks.qualified_name == "main.scout_marts.store_daily_metrics"
+
+
+def test_the_marts_are_read_from_their_folder_on_the_embedded_default_only(tmp_path):
+    local = load_settings({"SCOUT_HOME": str(tmp_path)})
+    assert (
+        mart_folder(local, "store_daily_metrics") == tmp_path / "warehouse" / "scout_marts.db" / "store_daily_metrics"
+    )
+    with pytest.raises(SettingsError, match=r"^SCOUT_CATALOG=main: the marts are read from the embedded default's"):
+        mart_folder(load_settings({"SCOUT_ENGINE": "databricks"}), "store_daily_metrics")
