@@ -25,7 +25,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from include.errors import SettingsError
 from include.settings import Settings
-from include.spark_jobs import bronze, flags, gold, medallion, silver, sinks
+from include.spark_jobs import bronze, flags, gold, medallion, progress, silver, sinks
 from include.spark_jobs.progress import ProgressRecorder, TableBatch
 from include.spark_jobs.trigger import Trigger
 
@@ -89,7 +89,7 @@ def _start(
     # What the orchestrator reads (progress.py); gold's new rows also drop the flags its Asset watchers take.
     gold_tables = frozenset(t.name for t in gold.GOLD_TABLES)
     recorder = ProgressRecorder(settings.ops_dir, name, gold_tables, settings.gold_flags_dir)
-    spark.streams.addListener(recorder)
+    progress.listen(spark, recorder)
 
     def each_batch(batch: DataFrame, batch_id: int) -> None:
         applies = flags.version(settings)  # read before the batch reads the flags: it applies this or newer
@@ -101,7 +101,11 @@ def _start(
         .option("checkpointLocation", str(settings.checkpoint_dir / name))
         .foreachBatch(each_batch)
     )
-    return trigger.apply(writer).start(), recorder
+    try:
+        return trigger.apply(writer).start(), recorder
+    except BaseException:
+        progress.stop_listening(spark, recorder)
+        raise
 
 
 def run(name: str, spark: SparkSession, settings: Settings, trigger: Trigger) -> None:

@@ -24,15 +24,19 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyspark.sql.streaming import StreamingQueryListener
 
 from include.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 @dataclass(frozen=True)
@@ -162,3 +166,69 @@ class ProgressRecorder(StreamingQueryListener):
             if self.doc.get("state") in ("stopped", "failed") and not error:
                 return
             self._write(state="failed" if error else "stopped", error=error[-4000:] if error else None)
+
+
+class _Dispatch(StreamingQueryListener):
+    """The one listener a SparkSession gets, handing each event to the recorders of the jobs it runs.
+
+    Spark calls every registered listener for every event, each call a round trip from the JVM into
+    Python: with a listener per job run they piled up in a session that runs many (the test session runs
+    hundreds), and each event, an idle trigger's too, cost a call per run ever made. A recorder leaves
+    once its query has ended."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._recorders: list[ProgressRecorder] = []
+        self._lock = threading.Lock()
+
+    def add(self, recorder: ProgressRecorder) -> None:
+        with self._lock:
+            self._recorders.append(recorder)
+
+    def discard(self, recorder: ProgressRecorder) -> None:
+        with self._lock:
+            self._recorders = [r for r in self._recorders if r is not recorder]
+
+    def _each(self) -> list[ProgressRecorder]:
+        with self._lock:
+            return list(self._recorders)
+
+    def onQueryStarted(self, event) -> None:
+        for recorder in self._each():
+            recorder.onQueryStarted(event)
+
+    def onQueryProgress(self, event) -> None:
+        for recorder in self._each():
+            recorder.onQueryProgress(event)
+
+    def onQueryIdle(self, event) -> None:
+        for recorder in self._each():
+            recorder.onQueryIdle(event)
+
+    def onQueryTerminated(self, event) -> None:
+        for recorder in self._each():
+            recorder.onQueryTerminated(event)
+            if recorder._mine(event.id):
+                self.discard(recorder)
+
+
+_DISPATCH: weakref.WeakKeyDictionary[SparkSession, _Dispatch] = weakref.WeakKeyDictionary()
+_DISPATCH_LOCK = threading.Lock()
+
+
+def listen(spark: SparkSession, recorder: ProgressRecorder) -> None:
+    """Have ``recorder`` see ``spark``'s streaming events until the query it records has ended."""
+    with _DISPATCH_LOCK:
+        dispatch = _DISPATCH.get(spark)
+        if dispatch is None:
+            dispatch = _DISPATCH[spark] = _Dispatch()
+            spark.streams.addListener(dispatch)
+    dispatch.add(recorder)
+
+
+def stop_listening(spark: SparkSession, recorder: ProgressRecorder) -> None:
+    """``recorder`` sees no more events (its query never started)."""
+    with _DISPATCH_LOCK:
+        dispatch = _DISPATCH.get(spark)
+    if dispatch is not None:
+        dispatch.discard(recorder)
