@@ -16,6 +16,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from include.atomic import write_atomic
@@ -297,6 +298,12 @@ def _aligned_pairs(day: SyntheticDay, window_s: int) -> int:
     )
 
 
+def _exact_mean(values: list[float], places: int = 4) -> float:
+    """The mean of ``values`` computed exactly, then rounded half up (as the marts round it)."""
+    mean = sum(Decimal(repr(v)) for v in values) / len(values)
+    return float(mean.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+
+
 def expected_summary(day: SyntheticDay) -> dict:
     """What the pipeline must produce from ``day``: row counts and per-store daily metrics."""
     transcripts = [e for e in day.events if isinstance(e, Transcript)]
@@ -310,7 +317,7 @@ def expected_summary(day: SyntheticDay) -> dict:
             "interactions": len({(t.session_id, t.ts[:13]) for t in mine}),
             "transcripts": len(mine),
             "words": sum(t.word_count for t in mine),
-            "avg_confidence": round(sum(t.confidence for t in mine) / len(mine), 4),
+            "avg_confidence": _exact_mean([t.confidence for t in mine]),
             "active_hours": len(hours),
         }
     lines = defaultdict(int)

@@ -48,7 +48,7 @@ per_brand as (
         metric_date,
         count(*) as mentions,
         count_if(is_question) as questions,
-        round(avg(sentiment), 4) as avg_sentiment,
+        {{ exact_mean('sentiment') }} as avg_sentiment,
         -- VADER's convention: positive at >= 0.05, negative at <= -0.05
         count_if(sentiment >= 0.05) as positive_mentions,
         count_if(sentiment <= -0.05) as negative_mentions,

@@ -92,7 +92,7 @@ heard as (
         metric_date,
         min(store_id) as store_id,
         count(*) as transcripts,
-        round(avg(confidence), 4) as avg_transcript_confidence,
+        {{ exact_mean('confidence') }} as avg_transcript_confidence,
         max(ingested_at_utc) as ingested_at_utc
 
     from transcripts

@@ -120,7 +120,7 @@ said as (
     select
         transcripts.device_id,
         transcripts.session_id,
-        round(avg(transcripts.sentiment), 4) as avg_sentiment,
+        {{ exact_mean('transcripts.sentiment') }} as avg_sentiment,
         concat_ws(', ', array_sort(collect_set(transcripts.brand))) as brands,
         concat_ws(', ', array_sort(collect_set(brand_categories.category))) as categories,
         -- every line of the session in the order it was said (the struct sorts on its first field)

@@ -32,7 +32,7 @@ final as (
         transcripts,
         words,
         -- weighted by transcripts: an hour with ten transcripts counts ten times an hour with one
-        round(confidence_sum / transcripts, 4) as avg_confidence,
+        {{ exact_ratio('confidence_sum', 'transcripts') }} as avg_confidence,
         active_hours
 
     from daily
