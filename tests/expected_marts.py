@@ -32,15 +32,8 @@ LINES = {
 assert set(LINES) == {*synthetic.PHRASES, *synthetic.GREETINGS}, "the synthetic day says something new"
 
 
-def _round(value: float | Decimal, places: int = 4) -> float:
-    return float(
-        Decimal(repr(value) if isinstance(value, float) else value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    )
-
-
-def _mean(values: list[float]) -> float:
-    """The mean, exact (decimal) before it is rounded half up: a tie (0.86285) rounds the same every time."""
-    return _round(sum(Decimal(repr(v)) for v in values) / len(values))
+def _round(value: float, places: int = 4) -> float:
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
 
 
 def _at(ts: str) -> datetime:
@@ -68,7 +61,7 @@ def brand_performance(day: synthetic.SyntheticDay) -> list[dict]:
             "brand": brand,
             "mentions": len(said),
             "questions": sum(q for q, _ in said),
-            "avg_sentiment": _mean([s for _, s in said]),
+            "avg_sentiment": synthetic.exact_mean([s for _, s in said]),
             "positive_mentions": sum(s >= 0.05 for _, s in said),
             "negative_mentions": sum(s <= -0.05 for _, s in said),
             "share_of_mentions": _round(len(said) / per_store_day[(store, date)]),
@@ -107,7 +100,7 @@ def device_performance(day: synthetic.SyntheticDay) -> list[dict]:
                 "events": len(confidences) + seen[(device, date)],
                 "transcripts": len(confidences),
                 "detections": seen[(device, date)],
-                "avg_transcript_confidence": _mean(confidences),
+                "avg_transcript_confidence": synthetic.exact_mean(confidences),
             }
         )
     return rows
@@ -201,7 +194,7 @@ def sales_interactions(day: synthetic.SyntheticDay) -> list[dict]:
                 "dwell_s": max(v.dwell_s for v in views if v.dwell_s is not None),
                 "transcripts": len(lines),
                 "words": sum(t.word_count for t in lines),
-                "avg_sentiment": _mean(scores) if scores else None,
+                "avg_sentiment": synthetic.exact_mean(scores) if scores else None,
                 "brands": brands,
                 "categories": sorted({CATEGORIES[b] for b in brands}),
                 "greeted": any(t.text in synthetic.GREETINGS for t in lines),

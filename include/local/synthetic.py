@@ -298,7 +298,7 @@ def _aligned_pairs(day: SyntheticDay, window_s: int) -> int:
     )
 
 
-def _exact_mean(values: list[float], places: int = 4) -> float:
+def exact_mean(values: list[float], places: int = 4) -> float:
     """The mean of ``values`` computed exactly, then rounded half up (as the marts round it)."""
     mean = sum(Decimal(repr(v)) for v in values) / len(values)
     return float(mean.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
@@ -317,7 +317,7 @@ def expected_summary(day: SyntheticDay) -> dict:
             "interactions": len({(t.session_id, t.ts[:13]) for t in mine}),
             "transcripts": len(mine),
             "words": sum(t.word_count for t in mine),
-            "avg_confidence": _exact_mean([t.confidence for t in mine]),
+            "avg_confidence": exact_mean([t.confidence for t in mine]),
             "active_hours": len(hours),
         }
     lines = defaultdict(int)

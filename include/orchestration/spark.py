@@ -1,6 +1,7 @@
 """Spark inside an Airflow task, for the steps that run there on the embedded default (the slice's
-medallion, the exports, the RetailAdvisorDB sync). On Databricks those steps are Databricks jobs or SQL
-warehouse queries, so asking for local Spark there is refused with what to do instead."""
+medallion, the reference data's sync into the lake; the exports read the marts with delta-rs). On
+Databricks those steps are Databricks jobs or SQL warehouse queries, so asking for local Spark there is
+refused with what to do instead."""
 
 from __future__ import annotations
 
