@@ -1,7 +1,9 @@
-# Scout on Astronomer. Astro Runtime 3.3 = Airflow 3.3; the python-3.11 flavour matches the local venvs.
+# Scout on Astronomer. Astro Runtime 3.3-8 ships Airflow 3.3.2 (requirements-airflow.txt pins the same for the local
+# venv; include/deploy/runtime.py checks they agree). Runtime 3.3 is published for Python 3.12-3.14, not 3.11:
+# python-3.12 is the nearest to the local venvs' 3.11 (the requirements resolve for both; tests/unit/test_deploy.py).
 # The Runtime image's ONBUILD steps install packages.txt (apt) and requirements.txt (pip), then copy this
 # project to /usr/local/airflow; the steps below run after that.
-FROM astrocrpublic.azurecr.io/runtime:3.3-2-python-3.11
+FROM astrocrpublic.azurecr.io/runtime:3.3-8-python-3.12
 
 ENV PYTHONPATH=/usr/local/airflow \
     SCOUT_HOME=/usr/local/airflow/.scout \

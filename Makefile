@@ -21,11 +21,11 @@ step = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.stamp: requirements.txt requirements-dev.txt edge/pyproject.toml
+$(VENV)/.stamp: requirements-airflow.txt requirements.txt requirements-dev.txt edge/pyproject.toml
 	$(call step,Airflow environment ($(VENV)))
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(UV) pip install --python $(PY) -r requirements.txt -r requirements-dev.txt -e "./edge[device,stt-base,blob]"
+	$(UV) pip install --python $(PY) -r requirements-airflow.txt -r requirements.txt -r requirements-dev.txt -e "./edge[device,stt-base,blob]"
 	touch $@
 
 $(DBT_VENV)/.stamp: dbt-requirements.txt | $(VENV)/.stamp

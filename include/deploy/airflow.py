@@ -4,7 +4,8 @@
     python -m include.deploy airflow --dry-run   # print the checks and the command; needs no credentials
 
 Checked here first, as `astro deploy` would find out only after building the image: the project files the
-image is built from exist, and every DAG imports without errors, has tags and retries its tasks twice
+image is built from exist, the Dockerfile's Astro Runtime ships the Airflow the local environment pins
+(include/deploy/runtime.py), and every DAG imports without errors, has tags and retries its tasks twice
 (Astronomer's project checks). The API token is the Astro CLI's (ASTRO_API_TOKEN), never printed.
 """
 
@@ -14,10 +15,18 @@ import os
 import shutil
 import subprocess
 
+from include.deploy.runtime import check_project_runtime
 from include.errors import PipelineStepFailed, SettingsError
 from include.settings import DAGS_DIR, PROJECT_ROOT
 
-PROJECT_FILES = ("Dockerfile", "requirements.txt", "packages.txt", ".astro/config.yaml", "dbt-requirements.txt")
+PROJECT_FILES = (
+    "Dockerfile",
+    "requirements.txt",
+    "requirements-airflow.txt",
+    "packages.txt",
+    ".astro/config.yaml",
+    "dbt-requirements.txt",
+)
 
 
 def deployment_id() -> str:
@@ -28,6 +37,7 @@ def deployment_id() -> str:
 def plan() -> list[str]:
     return [
         f"check the project files: {', '.join(PROJECT_FILES)}",
+        "check the Dockerfile's Astro Runtime ships the Airflow requirements-airflow.txt pins",
         "check every DAG: no import errors, tags, task retries >= 2 (Astronomer's project checks)",
         f"astro deploy {deployment_id()} (builds the Dockerfile's image and deploys it)",
     ]
@@ -37,6 +47,7 @@ def check_project() -> None:
     missing = [f for f in PROJECT_FILES if not (PROJECT_ROOT / f).exists()]
     if missing:
         raise SettingsError(f"the Astro project lacks {', '.join(missing)}")
+    check_project_runtime()
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=DAGS_DIR)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import sys
 
 import pytest
 
+from include.deploy.runtime import RUNTIMES, check_project_runtime, dockerfile_image, pinned_airflow, problems
 from include.settings import PROJECT_ROOT
 
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
@@ -17,10 +19,73 @@ UV = PROJECT_ROOT / ".venv" / "bin" / "uv"
 DBT = PROJECT_ROOT / ".venv-dbt" / "bin" / "dbt"
 
 
-def test_the_runtime_image_matches_the_pinned_airflow():
-    (image,) = re.findall(r"^FROM (\S+)", DOCKERFILE, re.M)
-    airflow = re.search(r"^apache-airflow==(\d+)\.(\d+)\.", (PROJECT_ROOT / "requirements.txt").read_text(), re.M)
-    assert re.search(rf"runtime:{airflow[1]}\.{airflow[2]}-\d+-python-3\.11$", image), image
+def test_the_runtime_tag_the_local_pin_the_installed_airflow_and_the_docs_agree():
+    image = check_project_runtime()
+    airflow = RUNTIMES[image.build].airflow
+    assert pinned_airflow((PROJECT_ROOT / "requirements-airflow.txt").read_text()) == airflow
+    assert importlib.metadata.version("apache-airflow") == airflow  # what `make venv` installed
+    for doc in ("README.md", "docs/deploy.md"):
+        text = " ".join((PROJECT_ROOT / doc).read_text().split())
+        assert f"Airflow {airflow}" in text and f"Runtime {image.build}" in text, doc
+    assert image.tag.rsplit("/", 1)[1] in (PROJECT_ROOT / "docs" / "deploy.md").read_text()  # runtime:3.3-8-python-3.12
+
+
+GOOD_PIN = "apache-airflow==3.3.2\n"
+GOOD_REQUIREMENTS = "apache-airflow-providers-smtp==3.2.0\nastronomer-cosmos==1.15.1\n"
+
+
+@pytest.mark.parametrize(
+    ("from_line", "pin", "requirements", "says"),
+    [
+        (
+            "runtime:3.3-7-python-3.12",
+            GOOD_PIN,
+            GOOD_REQUIREMENTS,
+            "requirements-airflow.txt pins apache-airflow==3.3.2 but Astro Runtime 3.3-7 ships Airflow 3.3.1",
+        ),
+        (
+            "runtime:3.3-8-python-3.11",
+            GOOD_PIN,
+            GOOD_REQUIREMENTS,
+            "Astro Runtime 3.3-8 is not published for Python 3.11 (it is for 3.12, 3.13, 3.14)",
+        ),
+        (
+            "runtime:3.3-8-python-3.12",
+            GOOD_PIN,
+            "apache-airflow==3.3.2\n" + GOOD_REQUIREMENTS,
+            "requirements.txt names apache-airflow",
+        ),
+        (
+            "runtime:3.3-8-python-3.12",
+            GOOD_PIN,
+            "apache-airflow[postgres]>=3.3\n",
+            "requirements.txt names apache-airflow",
+        ),
+        ("runtime:3.3-99-python-3.12", GOOD_PIN, GOOD_REQUIREMENTS, "Astro Runtime 3.3-99 is not in"),
+        (
+            "runtime:3.3",
+            GOOD_PIN,
+            GOOD_REQUIREMENTS,
+            "expected astrocrpublic.azurecr.io/runtime:<build>-python-<version>",
+        ),
+    ],
+)
+def test_a_project_whose_runtime_and_pins_disagree_is_refused(from_line, pin, requirements, says):
+    dockerfile = DOCKERFILE.replace(dockerfile_image(DOCKERFILE).tag, f"astrocrpublic.azurecr.io/{from_line}")
+    found = problems(dockerfile, pin, requirements)
+    assert len(found) == 1 and says in found[0], found
+
+
+def test_the_project_as_committed_has_no_runtime_problem():
+    assert problems(DOCKERFILE, GOOD_PIN, GOOD_REQUIREMENTS) == []
+    assert (
+        problems(
+            DOCKERFILE,
+            (PROJECT_ROOT / "requirements-airflow.txt").read_text(),
+            (PROJECT_ROOT / "requirements.txt").read_text(),
+        )
+        == []
+    )
 
 
 def test_every_project_path_the_dockerfile_uses_exists():
@@ -37,13 +102,18 @@ def test_the_build_context_leaves_local_state_out():
     ignored = {line.strip() for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()}
     assert {".venv", ".venv-dbt", ".scout", "include/dbt_project/target"} <= ignored
     assert {"tools", "tests"} <= ignored  # developer tools and tests stay out of the image
+    assert "requirements-airflow.txt" in ignored  # the local Airflow pin: the image brings its own Airflow
 
 
+@pytest.mark.parametrize("python", ["3.11", dockerfile_image(DOCKERFILE).python])  # the local venvs', the image's
 @pytest.mark.parametrize(
     ("requirements", "pinned"),
-    [("requirements.txt", "apache-airflow==3.3.2"), ("dbt-requirements.txt", "dbt-spark==1.10.3")],
+    [
+        (("requirements-airflow.txt", "requirements.txt"), "apache-airflow==3.3.2"),
+        (("dbt-requirements.txt",), "dbt-spark==1.10.3"),
+    ],
 )
-def test_requirements_resolve_for_python_311(requirements, pinned, tmp_path):
+def test_requirements_resolve_for_the_local_and_the_image_python(requirements, pinned, python, tmp_path):
     result = subprocess.run(
         [
             str(UV),
@@ -51,10 +121,10 @@ def test_requirements_resolve_for_python_311(requirements, pinned, tmp_path):
             "compile",
             "--quiet",
             "--python-version",
-            "3.11",
+            python,
             "-o",
             str(tmp_path / "lock.txt"),
-            str(PROJECT_ROOT / requirements),
+            *(str(PROJECT_ROOT / name) for name in requirements),
         ],
         capture_output=True,
         text=True,
