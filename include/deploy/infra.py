@@ -70,6 +70,8 @@ def run(settings: Settings, *, confirm: bool, say=print) -> None:
     for command in commands(settings, confirm=confirm):
         say(f"$ {' '.join(command)}")
         if subprocess.run(command).returncode:
-            raise PipelineStepFailed(f"`{' '.join(command[2:4])}` failed (its output is above)")
+            raise PipelineStepFailed(
+                f"`terraform {command[2]}` failed (its output is above)"
+            )  # [terraform, -chdir, step, ...]
     if not confirm:
         say(f"planned ({plan_file(settings)}); apply it with --confirm (make deploy-infra CONFIRM=1)")

@@ -91,11 +91,12 @@ def run(command: list[str], **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=PROJECT_ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120)
 
 
-def fake_tool(folder, name: str) -> str:
-    """An executable ``name`` that appends its arguments to ``folder/<name>.calls``; returns a PATH with it."""
+def fake_tool(folder, name: str, exit_status: int = 0, says: str = "") -> str:
+    """An executable ``name`` that appends its arguments to ``folder/<name>.calls``, prints ``says`` on stderr
+    and exits with ``exit_status``; returns a PATH with it."""
     folder.mkdir(exist_ok=True)
     tool = folder / name
-    tool.write_text(f'#!/bin/sh\necho "$@" >> "{folder / name}.calls"\n')
+    tool.write_text(f'#!/bin/sh\necho "$@" >> "{folder / name}.calls"\necho "{says}" >&2\nexit {exit_status}\n')
     tool.chmod(0o755)
     return f"{folder}:{os.environ['PATH']}"
 
@@ -180,3 +181,47 @@ def test_airflow_checks_the_project_then_runs_astro_deploy(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "bin" / "astro.calls").read_text().splitlines() == ["deploy clx123 --force"]
     assert "project and DAGs checked" in done.stdout and "secret-token" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "tool", "env", "says", "secret"),
+    [
+        ("infra", "terraform", SERVICE_PRINCIPAL, "FAILED: `terraform init` failed", CLIENT_SECRET),
+        ("airflow", "astro", {"ASTRO_API_TOKEN": "secret-token", "SCOUT_ASTRO_DEPLOYMENT_ID": "clx123"},
+         "FAILED: `astro deploy` failed", "secret-token"),
+    ],
+)  # fmt: skip
+def test_a_tool_that_fails_fails_the_deploy_with_exit_1_and_no_secret(tmp_path, target, tool, env, says, secret):
+    path = fake_tool(tmp_path / "bin", tool, exit_status=1, says="Error: the service said no")
+    done = run([sys.executable, "-m", "include.deploy", target], SCOUT_HOME=str(tmp_path / "home"), PATH=path, **env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert says in done.stderr and "the service said no" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert secret not in done.stdout + done.stderr
+    assert len((tmp_path / "bin" / f"{tool}.calls").read_text().splitlines()) == 1  # stopped at the first failure
+
+
+def test_airflow_refuses_a_dag_that_fails_astronomers_checks_before_astro_runs(tmp_path, monkeypatch):
+    from include.deploy import airflow
+    from include.errors import SettingsError
+
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "untagged.py").write_text(
+        "from datetime import datetime\n"
+        "from airflow.sdk import DAG\n"
+        "from airflow.providers.standard.operators.empty import EmptyOperator\n"
+        "with DAG('untagged', start_date=datetime(2026, 1, 1), schedule=None):\n"
+        "    EmptyOperator(task_id='t')\n"
+    )
+    (dags / "broken.py").write_text("from airflow.sdk import DAG\nimport no_such_module\n")  # (names a DAG: parsed)
+    monkeypatch.setenv("PATH", fake_tool(tmp_path / "bin", "astro"))
+    monkeypatch.setenv("ASTRO_API_TOKEN", "secret-token")
+    monkeypatch.setenv("SCOUT_ASTRO_DEPLOYMENT_ID", "clx123")
+    monkeypatch.setattr(airflow, "DAGS_DIR", dags)
+    with pytest.raises(SettingsError) as refused:
+        airflow.run(say=lambda _: None)
+    message = str(refused.value)
+    assert "broken.py: import error" in message
+    assert "untagged: no tags" in message and "untagged: retries < 2" in message
+    assert not (tmp_path / "bin" / "astro.calls").exists()
