@@ -6,6 +6,7 @@ is kept in .scout/test-artifacts/dashboard.png."""
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from datetime import UTC, datetime
 
@@ -76,7 +77,17 @@ def page(browser, tmp_path_factory):
     settings = home_with_vendor(tmp_path_factory.mktemp("dashboard") / "home")
     day = synthetic.generate()
     day.events += synthetic.unregistered_device()  # its interactions are shown, marked unregistered
-    export.publish_all(settings, mart_rows(day).__getitem__, datetime(2026, 11, 3, 6, tzinfo=UTC))
+    rows = mart_rows(day)
+    # The synthetic day's devices never went offline, spooled or missed a figure: give two of them the
+    # values whose conversions the page does (a half minute rounds up, as Math.round; hours to one place)
+    # and the missing ones it shows as a dash.
+    rows["device_performance_metrics"][0] |= {"offline_s": 5430, "max_spool_depth": 37, "max_uptime_s": 12345.0}
+    rows["device_performance_metrics"][1] |= {
+        "max_uptime_s": None,
+        "offline_s": None,
+        "avg_transcript_confidence": None,
+    }
+    export.publish_all(settings, rows.__getitem__, datetime(2026, 11, 3, 6, tzinfo=UTC))
     with serving(settings) as base:
         state = load(browser, base)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -149,6 +160,120 @@ def test_every_number_shown_is_the_exports(page):
     for r in document("brand_performance_metrics")["rows"]:
         mentions[r["store_id"]] = mentions.get(r["store_id"], 0) + r["mentions"]
     assert dict(brands_chart) == mentions
+
+
+def js_text(value) -> str:
+    """What the page's cell() shows for an export's value: JavaScript's String(), an en dash for a missing one."""
+    if value is None:
+        return "\N{EN DASH}"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def js_round(value: float) -> int:
+    return math.floor(value + 0.5)  # Math.round (Python's round() rounds half to even)
+
+
+def chart(driver, chart_id: str) -> dict:
+    return driver.execute_script(
+        "const c = Chart.getChart(arguments[0]);"
+        "return {labels: c.data.labels, datasets: c.data.datasets.map(d => [d.label, d.data])};",
+        chart_id,
+    )
+
+
+def test_the_other_columns_every_table_row_and_every_chart_are_the_exports(page):
+    """What test_every_number_shown_is_the_exports leaves: brand sentiment, each device's uptime, offline time,
+    spool depth and confidence, the sessions' mean duration, each interaction's start, sentiment, brands and
+    lines, one table row per export row, and the three charts' labels and datasets."""
+    from selenium.webdriver.common.by import By
+
+    driver, settings, _ = page
+
+    def document(name: str) -> dict:
+        return json.loads((settings.export_dir / f"{name}.json").read_text())
+
+    def rows_in(section: str) -> int:
+        return len(driver.find_elements(By.CSS_SELECTOR, f"#{section} tbody tr"))
+
+    stores = document("store_daily_metrics")["stores"]
+    assert rows_in("stores") == sum(len(s["days"]) for s in stores)
+    dates = sorted({d["date"] for s in stores for d in s["days"]})
+    assert chart(driver, "stores-chart") == {
+        "labels": dates,
+        "datasets": [
+            [s["store_id"], [next((d["interactions"] for d in s["days"] if d["date"] == day), 0) for day in dates]]
+            for s in stores
+        ],
+    }
+
+    brands = document("brand_performance_metrics")["rows"]
+    assert rows_in("brands") == len(brands)
+    for r in brands:
+        key = {"store": r["store_id"], "date": r["metric_date"], "brand": r["brand"]}
+        assert shown(driver, "avg_sentiment", **key) == js_text(r["avg_sentiment"])
+    names, store_ids = sorted({r["brand"] for r in brands}), sorted({r["store_id"] for r in brands})
+    assert chart(driver, "brands-chart") == {
+        "labels": names,
+        "datasets": [
+            [s, [sum(r["mentions"] for r in brands if r["store_id"] == s and r["brand"] == b) for b in names]]
+            for s in store_ids
+        ],
+    }
+
+    devices = document("device_performance_metrics")["rows"]
+    assert rows_in("devices") == len(devices)
+    first = {"device": devices[0]["device_id"], "date": devices[0]["metric_date"]}
+    assert [shown(driver, m, **first) for m in ("offline_min", "max_spool_depth", "max_uptime_h")] == [
+        "91",
+        "37",
+        "3.4",
+    ]
+    for r in devices:
+        key = {"device": r["device_id"], "date": r["metric_date"]}
+        uptime = None if r["max_uptime_s"] is None else f"{r['max_uptime_s'] / 3600:.1f}"
+        assert shown(driver, "max_uptime_h", **key) == js_text(uptime)
+        offline = None if r["offline_s"] is None else js_round(r["offline_s"] / 60)
+        assert shown(driver, "offline_min", **key) == js_text(offline)
+        assert shown(driver, "max_spool_depth", **key) == js_text(r["max_spool_depth"])
+        assert shown(driver, "avg_transcript_confidence", **key) == js_text(r["avg_transcript_confidence"])
+
+    sessions = document("customer_session_metrics")["rows"]
+    by_store = sorted({r["store_id"] for r in sessions})
+    assert rows_in("sessions") == len(by_store)
+    for store in by_store:
+        mine = [r for r in sessions if r["store_id"] == store]
+        assert shown(driver, "avg_duration_s", store=store) == str(
+            js_round(sum(r["duration_s"] for r in mine) / len(mine))
+        )
+    assert chart(driver, "sessions-chart") == {
+        "labels": by_store,
+        "datasets": [
+            ["sessions", [sum(r["store_id"] == s for r in sessions) for s in by_store]],
+            [
+                "greeted + asked",
+                [sum(r["store_id"] == s and r["greeted_and_asked"] for r in sessions) for s in by_store],
+            ],
+        ],
+    }
+
+    interactions = document("sales_interactions_enriched")["rows"]
+    assert rows_in("interactions") == len(interactions)
+    for number, r in enumerate(interactions):
+        key = {"interaction": r["interaction_id"]}
+        assert shown(driver, "avg_sentiment", **key) == js_text(r["avg_sentiment"])
+        assert shown(driver, "brands", **key) == ", ".join(r["brands"])
+        row = driver.find_elements(By.CSS_SELECTOR, "#interactions tbody tr")[number]
+        started = r["started_at_utc"].replace("T", " ").removesuffix("Z")
+        assert row.find_elements(By.TAG_NAME, "td")[0].text == started
+        said = [(li.get_attribute("data-transcript"), li.text) for li in row.find_elements(By.CSS_SELECTOR, "li")]
+        assert said == [
+            (line["transcript_id"], f"{line['text']} {'clip' if line['audio_url'] else 'no clip'}")
+            for line in r["transcript_lines"]
+        ]
 
 
 def test_without_exports_the_page_says_so(browser, tmp_path):
