@@ -191,6 +191,21 @@ def test_a_second_run_adds_exactly_the_late_transcript(first_run, second_run):
     assert again["silver_transcripts"] == counts["silver_transcripts"] + 1
 
 
+def test_the_second_runs_incremental_sync_brings_the_late_transcript_to_retail_advisor_db(second_run, settings):
+    """The slice's sync_interactions is incremental (from the watermark the first run left): the late
+    transcript's session is rewritten with it, and every interaction is still there once."""
+    from include.retail_db import sync
+    from include.retail_db.config import default_url
+
+    day, late, session, _ = second_run
+    url = default_url(settings)
+    found = interactions_in(url)
+    assert found == interactions_expected(day)
+    (key,) = [k for k in found if k.endswith(f"|{session['session_id']}")]
+    assert found[key]["lines"][late.event_id][0] == late.text
+    assert sync.watermark(url) is not None  # the run was an incremental one, from a watermark
+
+
 def test_after_the_second_run_every_mart_is_the_day_plus_the_late_transcript(second_run, settings):
     day, late, session, _ = second_run
     for mart, compute in EXPECTED.items():
