@@ -118,6 +118,9 @@ def run(name: str, spark: SparkSession, settings: Settings, trigger: Trigger) ->
     except BaseException as error:
         recorder.ended(f"{type(error).__name__}: {error}")
         raise
-    if query.lastProgress and not recorder.wait_for_batch(query.lastProgress["batchId"], PROGRESS_WAIT_S):
-        log.warning("%s: the last batch's progress event did not arrive within %d s", name, PROGRESS_WAIT_S)
+    # Only a batch that ran has a progress event to wait for: a run with nothing new ran none (Spark's
+    # lastProgress then still names a batch id, and waiting for its event took PROGRESS_WAIT_S every time).
+    last = recorder.last_noted
+    if last is not None and not recorder.wait_for_batch(last, PROGRESS_WAIT_S):
+        log.warning("%s: batch %d's progress event did not arrive within %d s", name, last, PROGRESS_WAIT_S)
     recorder.ended(None)

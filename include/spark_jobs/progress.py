@@ -88,6 +88,7 @@ class ProgressRecorder(StreamingQueryListener):
         self._lock = threading.Lock()
         self._progressed = threading.Condition(self._lock)  # notified after each batch's record is written
         self._notes: dict[int, tuple[Mapping[str, TableBatch], int]] = {}
+        self.last_noted: int | None = None  # the newest batch this run's query ran (None: it ran none)
         previous = read_progress(ops_dir, job) or {}
         # Tables keep their history across restarts: freshness is about the data, not this process.
         self.doc: dict[str, Any] = {"job": job, "tables": previous.get("tables", {})}
@@ -97,6 +98,7 @@ class ProgressRecorder(StreamingQueryListener):
         applied that version or a newer one); recorded once Spark reports the batch committed."""
         with self._lock:
             self._notes[batch_id] = (tables, flags_version)
+            self.last_noted = batch_id if self.last_noted is None else max(self.last_noted, batch_id)
 
     def _write(self, **fields: Any) -> None:
         self.doc.update(fields, updated_at=_iso(datetime.now(UTC)))
