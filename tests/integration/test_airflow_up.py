@@ -233,6 +233,50 @@ def test_a_stale_stream_is_emailed_once_by_the_health_dag_then_its_recovery(airf
     assert len(inbox.with_subject(missed)) == 1  # once per breach, however many checks saw it
 
 
+def test_the_health_dag_restarts_a_dead_stream_that_outlives_its_task(airflow_up, api):
+    """After the stale-stream test: the medallion's process is gone and no operator stopped it. The health
+    DAG's check task, run by the scheduler in a process of its own, starts the job again; the job keeps
+    running after that task has ended, and its query starts (its progress record says so). Then it is
+    stopped as an operator would, so the next tests' jobs own the lake."""
+    from include.orchestration.runners.local import LocalRunner
+    from include.settings import Settings
+
+    _, home, _ = airflow_up
+    run_file = home / "ops" / "medallion.run.json"
+    dead = json.loads(run_file.read_text()) | {"stopped_by_operator": False}  # its pid is not a live process
+    run_file.write_text(json.dumps(dead))
+    since = datetime.now(UTC)
+
+    _, _, tasks = run_to_end(api, "scout_stream_health")
+    # (Unpausing the DAG may also start its scheduled run: whichever check ran first restarted the job.)
+    actions = [
+        api.get(
+            f"/dags/scout_stream_health/dagRuns/{r['dag_run_id']}/taskInstances/check/xcomEntries/return_value"
+        ).json()["value"]["action"]
+        for r in api.get("/dags/scout_stream_health/dagRuns").json()["dag_runs"]
+        if datetime.fromisoformat(r["queued_at"]) >= since and r["state"] in ("success", "failed")
+    ]
+    restart = "restarted (1 of 3 this hour)"
+    assert actions.count(restart) == 1 and set(actions) <= {restart, "none"}, actions
+    runner = LocalRunner(Settings(home=home))
+    try:
+        restarted = runner.status()
+        assert restarted.running and restarted.pid != dead["pid"], restarted
+        assert tasks["check"] == "success"  # the task that started it has ended; the job lives on
+        assert psutil.Process(restarted.pid).is_running()
+
+        def query_started():
+            progress = read_progress(home / "ops", "medallion") or {}
+            started = progress.get("started_at")
+            return progress if started and datetime.fromisoformat(started) >= since else None
+
+        progress = wait_for(query_started, 240, "the restarted job's query to start", every=2)
+        assert progress["state"] == "running", progress
+    finally:
+        stopped = runner.stop(by_operator=True)
+    assert not stopped.running and stopped.stopped_by_operator
+
+
 def test_a_bad_param_is_refused_at_trigger_time_naming_it(api):
     wait_for(lambda: api.get("/dags/scout_migrations").status_code == 200, 60, "scout_migrations to be serialized")
 
