@@ -70,8 +70,7 @@ def run(settings: Settings, *, confirm: bool, say=print) -> None:
     for command in commands(settings, confirm=confirm):
         say(f"$ {' '.join(command)}")
         if subprocess.run(command).returncode:
-            raise PipelineStepFailed(
-                f"`terraform {command[2]}` failed (its output is above)"
-            )  # [terraform, -chdir, step, ...]
+            step = command[2]  # terraform -chdir=<dir> <step> ...
+            raise PipelineStepFailed(f"`terraform {step}` failed (its output is above)")
     if not confirm:
         say(f"planned ({plan_file(settings)}); apply it with --confirm (make deploy-infra CONFIRM=1)")

@@ -106,11 +106,9 @@ def problems(dockerfile: str, airflow_pins: str, requirements: str) -> list[str]
 
 
 def check_project_runtime(root: Path = PROJECT_ROOT) -> Image:
-    wrong = problems(
-        (root / "Dockerfile").read_text(),
-        (root / AIRFLOW_PIN_FILE).read_text(),
-        (root / "requirements.txt").read_text(),
-    )
+    """The project's Runtime image; SettingsError naming every disagreement."""
+    dockerfile = (root / "Dockerfile").read_text()
+    wrong = problems(dockerfile, (root / AIRFLOW_PIN_FILE).read_text(), (root / "requirements.txt").read_text())
     if wrong:
         raise SettingsError("; ".join(wrong))
-    return dockerfile_image((root / "Dockerfile").read_text())
+    return dockerfile_image(dockerfile)

@@ -90,6 +90,7 @@ def test_a_real_jobs_progress_drives_the_sla_alert_once_then_its_recovery(ops, l
     state, tasks, _ = run_health_with_check()
     assert (state, tasks["check"], tasks["sla"]) == ("failed", "success", "failed")
     (alert,) = inbox.messages
+    assert alert["To"] == "oncall@scout.test"
     assert alert["Subject"] == f"[scout] freshness SLA missed (0.0166667 min): {tables}"
     text = body(alert)
     assert all(re.search(rf"{t}: last rows \d+\.\d min ago", text) for t in GOLD_TABLES), text
