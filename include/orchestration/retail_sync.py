@@ -3,7 +3,7 @@ reference data in (the database -> the lakehouse's ref_* tables the marts join),
 mart sales_interactions_enriched -> SalesInteractions, their transcripts and brands).
 
 The database is SCOUT_RETAIL_DB_URL, else the Airflow connection `retail_advisor_db`, else SQLite under
-SCOUT_HOME (include/retail_db/config.py). Spark runs in the task on the embedded default only.
+SCOUT_HOME (include/retail_db/config.py). Both read and write the lake with delta-rs: no JVM in the task.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from include.errors import SyncIncomplete
-from include.orchestration.spark import local_spark
 from include.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -25,7 +24,7 @@ def sync_reference() -> dict[str, Any]:
 
     settings = load_settings()
     rows = sync.read_reference(database_url())
-    changed = lake.mirror_reference(local_spark(settings, "RetailAdvisorDB sync"), settings, rows)
+    changed = lake.mirror_reference(settings, rows)
     for table, counts in changed.items():
         log.info("%s: %d rows in RetailAdvisorDB; %s", table, len(rows[table]), counts)
     return changed

@@ -1,5 +1,5 @@
 """Spark inside an Airflow task, for the steps that run there on the embedded default (the slice's
-medallion, the reference data's sync into the lake; the exports read the marts with delta-rs). On
+medallion, the AudioURL rollback; the RetailAdvisorDB sync and the exports use delta-rs). On
 Databricks those steps are Databricks jobs or SQL warehouse queries, so asking for local Spark there is
 refused with what to do instead."""
 

@@ -38,10 +38,12 @@ _CHUNK = 500  # keys per IN (...) list: well under every dialect's limit on boun
 
 @dataclass(frozen=True)
 class ReferenceTable:
-    """A lakehouse table mirrored from RetailAdvisorDB: its Spark schema and the query that reads it."""
+    """A lakehouse table mirrored from RetailAdvisorDB: its columns and the query that reads it."""
 
     name: str
-    ddl: str  # Spark DDL of the rows ``select`` returns (the lakehouse side adds deleted_in_source, synced_at)
+    # The rows ``select`` returns, as DDL of string, int, boolean and timestamp columns (the lakehouse side
+    # adds deleted_in_source and synced_at)
+    ddl: str
     select: Callable[[dict[str, sa.Table]], sa.Select]
 
 

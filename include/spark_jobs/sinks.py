@@ -98,31 +98,6 @@ def retrying_conflicts(write: Callable[[], T], tries: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
-def mirror(df: DataFrame, ref: TableRef, keys: list[str], *, flag: str = "deleted_in_source") -> dict[str, int]:
-    """Make the table mirror ``df``, a source read whole: new keys inserted, rows that changed updated, rows
-    whose key ``df`` no longer has kept with ``flag`` set (a source that deletes loses nothing here).
-    Unchanged rows are not rewritten, so mirroring the same source twice commits nothing new.
-
-    ``df`` carries ``flag`` (false) and ``synced_at``, which alone does not count as a change. Returns
-    Delta's counts of the MERGE: rows inserted, and rows updated (changed, or newly flagged)."""
-    spark = df.sparkSession
-    table = ensure_table(spark, ref, df.schema)
-    compared = [c for c in df.columns if c not in (*keys, "synced_at")]
-    changed = " or ".join(f"not (t.`{c}` <=> s.`{c}`)" for c in compared)
-    metrics = (
-        table.alias("t")
-        .merge(df.alias("s"), " and ".join(f"t.`{k}` <=> s.`{k}`" for k in keys))
-        .whenMatchedUpdateAll(condition=changed)
-        .whenNotMatchedInsertAll()
-        .whenNotMatchedBySourceUpdate(
-            condition=f"not t.`{flag}`", set={flag: F.lit(True), "synced_at": F.current_timestamp()}
-        )
-        .execute()
-        .first()
-    )
-    return {"inserted": metrics["num_inserted_rows"], "updated": metrics["num_updated_rows"]}
-
-
 def _save(writer, ref: TableRef) -> None:
     if ref.path is None:
         writer.saveAsTable(ref.qualified_name)
