@@ -117,8 +117,9 @@ class Airflow:
             self.log.close()
 
 
-def round_trip(settings: Settings, airflow: Airflow, name: str, events: list, expected: int) -> dict[str, float]:
-    """Land ``events``; time each leg until the interactions export holds ``expected`` rows."""
+def round_trip(settings: Settings, airflow: Airflow, name: str, events: list, expected: int) -> tuple[dict, list]:
+    """Land ``events``; time each leg until the interactions export holds ``expected`` rows, and the marts
+    run's tasks."""
     staging = settings.home / "staging"
     synthetic.write_landing(synthetic.SyntheticDay(events=events), staging)
     before = gold_advanced(settings) or 0.0
@@ -135,12 +136,22 @@ def round_trip(settings: Settings, airflow: Airflow, name: str, events: list, ex
                 and r, 300, "the marts run's end")  # fmt: skip
     if done["state"] != "success":
         raise SystemExit(f"error: scout_marts run {run['dag_run_id']} {done['state']} (see the Airflow UI)")
-    return {
+    figures = {
         "landing -> gold": gold - landed,
         "gold -> marts queued": _at(run["queued_at"]) - gold,
         "marts run": _at(done["end_date"]) - _at(run["queued_at"]),
         "landing -> export": exported - landed,
     }
+    return figures, task_times(airflow, run)
+
+
+def task_times(airflow: Airflow, run: dict) -> list[tuple[str, float, float]]:
+    """Where the marts run's time went: (task, its own run time, its end since the run was queued), by end."""
+    listed = airflow.api.get(f"/dags/scout_marts/dagRuns/{run['dag_run_id']}/taskInstances").json()["task_instances"]
+    queued = _at(run["queued_at"])
+    ended = [t for t in listed if t["start_date"] and t["end_date"]]
+    times = [(t["task_id"], _at(t["end_date"]) - _at(t["start_date"]), _at(t["end_date"]) - queued) for t in ended]
+    return sorted(times, key=lambda t: t[2])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_retail_db()
     runner = LocalRunner(settings)
     airflow = None
-    results = {}
+    results, tasks = {}, {}
     try:
         print(f"Airflow (`make up`) and the continuous medallion (interval {args.interval}) in {root}", flush=True)
         airflow = Airflow(root)
@@ -166,10 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         airflow.api.patch("/dags/scout_marts", json={"is_paused": False}).raise_for_status()
         day = synthetic.generate()
         sessions = len({(e.device_id, e.session_id) for e in day.events if getattr(e, "session_id", None)})
-        results["the day (first build)"] = round_trip(settings, airflow, "day", day.events, sessions)
+        results["the day (first build)"], tasks["the day"] = round_trip(settings, airflow, "day", day.events, sessions)
         newcomer = synthetic.unregistered_device()
         more = len({(e.device_id, e.session_id) for e in newcomer if getattr(e, "session_id", None)})
-        results["one more device (incremental)"] = round_trip(settings, airflow, "device", newcomer, sessions + more)
+        results["one more device (incremental)"], tasks["one more device"] = round_trip(
+            settings, airflow, "device", newcomer, sessions + more
+        )
     finally:
         runner.stop()
         if airflow is not None:
@@ -183,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'':32}" + "".join(f"{leg:>22}" for leg in legs))
     for name, figures in results.items():
         print(f"  {name:32}" + "".join(f"{figures[leg]:>20.1f} s" for leg in legs))
+    for name, times in tasks.items():
+        print(f"\nthe marts run of {name}, per task (its run time; its end, since the run was queued):")
+        for task_id, took, end in times:
+            print(f"  {task_id:56}{took:>8.1f} s{end:>8.1f} s")
     return 0
 
 
