@@ -1,8 +1,9 @@
-"""The dbt marts and the dashboard exports, whenever a gold table got new rows (the stream health DAG
-emits its Asset event) or by hand: RetailAdvisorDB's reference data mirrored in, one `dbt build` of the
-project through Cosmos (staging, intermediate, the five marts, their tests), then every export validated
-against its schema and published with the index, and the interactions written back to RetailAdvisorDB.
-The marts are incremental: a run recomputes only what new rows touched."""
+"""The dbt marts and the dashboard exports, whenever a gold table got new rows (its watcher or the stream
+health DAG emits its Asset event) or by hand: RetailAdvisorDB's reference data mirrored in, one `dbt build`
+of the project through Cosmos (staging, intermediate, the five marts, their tests), then every export
+validated against its schema and published with the index, and the interactions written back to
+RetailAdvisorDB. The marts are incremental: a run recomputes only what new rows touched, and an
+Asset-triggered run that finds every lake table as the last build left it skips the rest."""
 
 from __future__ import annotations
 
@@ -51,10 +52,23 @@ def scout_marts():
 
         return sync_interactions()
 
+    @task.short_circuit
+    def lake_changed(dag_run=None) -> dict | bool:
+        from include.orchestration.marts import lake_changed
+
+        return lake_changed(dag_run.run_type)
+
+    @task
+    def record_build(versions: dict | bool) -> None:
+        from include.orchestration.marts import record_build
+
+        record_build(versions)
+
+    changed = lake_changed()
     marts = dbt_config.marts_task_group(settings)
     exports = export_dashboard()
-    sync_reference() >> marts >> [exports, sync_interactions()]
-    exports >> check_registry()
+    sync_reference() >> changed >> marts >> [exports, sync_interactions()]
+    exports >> [check_registry(), record_build(changed)]
 
 
 scout_marts()

@@ -5,12 +5,16 @@ loopback). (The same dbt group and export task run end to end in the slice: test
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import pyarrow as pa
 import pytest
+from deltalake import write_deltalake
 
 from include.local.airflow import prepare_airflow
 from include.orchestration.health import GOLD_TABLES
 from include.settings import DAGS_DIR
+from include.spark_jobs.tables import REF_STORES, locate
 from tests.alerting import body, smtp_connection, smtp_server
 
 
@@ -48,6 +52,43 @@ def test_the_exports_follow_one_dbt_build_of_every_mart(dags):
     assert export.get_flat_relative_ids(upstream=True) >= dbt_tasks
     assert producer.task_id in export.get_flat_relative_ids(upstream=True)
     assert dag.max_active_runs == 1
+    # whether there is anything to build is decided after the reference data is in, before dbt starts
+    assert "sync_reference" in dag.get_task("lake_changed").upstream_task_ids
+    assert dag.get_task("lake_changed").get_flat_relative_ids(upstream=False) >= dbt_tasks
+    # and what the build read is recorded once its exports are published
+    assert "export_dashboard" in dag.get_task("record_build").upstream_task_ids
+
+
+def test_an_asset_run_with_nothing_new_skips_the_build_and_a_manual_run_builds(lake, monkeypatch):
+    from include.orchestration import marts
+
+    monkeypatch.setenv("SCOUT_HOME", str(lake.home))
+    gold = str(locate(lake, GOLD_TABLES[0]).path)
+    write_deltalake(gold, pa.table({"rows": [1]}))
+
+    first = marts.lake_changed("asset_triggered")  # nothing built yet: build
+    assert (first[GOLD_TABLES[0]], first[GOLD_TABLES[1]]) == (0, -1)  # -1: not created yet
+    marts.record_build(first)
+    assert marts.lake_changed("asset_triggered") is False  # an event after the build: nothing new
+    assert marts.lake_changed("manual") == first  # by hand: always
+
+    write_deltalake(gold, pa.table({"rows": [2]}), mode="append")  # the stream's next batch
+    second = marts.lake_changed("asset_triggered")
+    assert second == {**first, GOLD_TABLES[0]: 1}
+    marts.record_build(second)
+    write_deltalake(str(locate(lake, REF_STORES).path), pa.table({"store_id": ["s-9"]}))  # reference data in
+    assert marts.lake_changed("asset_triggered") == {**second, REF_STORES: 0}
+
+    marts.record_build(False)  # a skipped run records nothing
+    assert json.loads((lake.ops_dir / marts.BUILT_FROM).read_text()) == second
+
+
+def test_catalog_tables_are_always_built(settings, monkeypatch):
+    from include.orchestration import marts
+
+    monkeypatch.setenv("SCOUT_CATALOG", "main")
+    assert marts.lake_versions(replace(settings, catalog="main")) is None
+    assert marts.lake_changed("asset_triggered") is True
 
 
 @pytest.mark.parametrize("dag_id", ["scout_marts", "scout_slice"])

@@ -324,6 +324,13 @@ def task_logs(api, dag_id: str, run_id: str) -> dict[str, list[str]]:
     return logs
 
 
+def marts_run_after(api, since: datetime) -> dict | None:
+    """The first scout_marts run queued after ``since``."""
+    runs = api.get("/dags/scout_marts/dagRuns").json()["dag_runs"]
+    after = [r for r in runs if datetime.fromisoformat(r["queued_at"]) >= since - timedelta(seconds=1)]
+    return min(after, key=lambda r: r["queued_at"]) if after else None
+
+
 def test_an_unregistered_device_never_stops_the_marts_and_is_named(airflow_up, api, smtp):
     """After the slice test (its lake, its RetailAdvisorDB): a device missing from EdgeDeviceRegistry starts
     sending; the stream takes its events in and its gold flags start the marts DAG through the Asset
@@ -353,12 +360,7 @@ def test_an_unregistered_device_never_stops_the_marts_and_is_named(airflow_up, a
     advanced = max(datetime.fromisoformat(tables[t]["last_rows_at"]) for t in GOLD_TABLES)
     assert advanced >= landed, f"the medallion's progress record shows no gold rows since {landed}: {tables}"
 
-    def started():
-        runs = api.get("/dags/scout_marts/dagRuns").json()["dag_runs"]
-        after = [r for r in runs if datetime.fromisoformat(r["queued_at"]) >= advanced - timedelta(seconds=1)]
-        return min(after, key=lambda r: r["queued_at"]) if after else None
-
-    run = wait_for(started, 60, "a scout_marts run started by gold's new rows", every=1)
+    run = wait_for(lambda: marts_run_after(api, advanced), 60, "a scout_marts run started by gold's new rows", every=1)
     waited = (datetime.fromisoformat(run["queued_at"]) - advanced).total_seconds()
     print(f"gold advanced -> scout_marts queued: {waited:.1f} s ({run['run_type']})")
     assert run["run_type"] == "asset_triggered" and waited < 30
@@ -379,9 +381,20 @@ def test_an_unregistered_device_never_stops_the_marts_and_is_named(airflow_up, a
     }  # fmt: skip
     (mail,) = wait_for(lambda: inbox.with_subject("[scout] not registered in RetailAdvisorDB: "), 60, "the e-mail")
     assert mail["Subject"].endswith(f": {UNREGISTERED_DEVICE}")
+
+    # An event with nothing new behind it (a watcher's late find, the health DAG's safety net): the run it
+    # starts skips the build, in seconds.
+    wait_for(lambda: not api.get("/dags/scout_marts/dagRuns", params={"state": ["queued", "running"]}).json()[
+        "total_entries"], 600, "scout_marts runs queued meanwhile to end", every=3)  # fmt: skip
+    flagged = datetime.now(UTC)
+    (home / "ops" / "gold_advanced" / GOLD_TABLES[0]).write_text("{}")
+    run = wait_for(lambda: marts_run_after(api, flagged), 60, "a scout_marts run started by the flag", every=1)
+    state, tasks = wait_for_run(api, "scout_marts", run["dag_run_id"], timeout=120)
+    assert (state, tasks["lake_changed"], tasks["dbt_marts.dbt_producer_watcher"]) == ("success", "success", "skipped")
+    assert tasks["export_dashboard"] == tasks["record_build"] == "skipped"
     # The marts DAG runs on data from here on: pause it again, so only what the next test starts runs.
     wait_for(lambda: not api.get("/dags/scout_marts/dagRuns", params={"state": ["queued", "running"]}).json()[
-        "total_entries"], 600, "scout_marts runs queued by the health DAG to end", every=3)  # fmt: skip
+        "total_entries"], 600, "scout_marts runs to end", every=3)  # fmt: skip
     assert api.patch("/dags/scout_marts", json={"is_paused": True}).status_code == 200
 
 
