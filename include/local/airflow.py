@@ -54,11 +54,14 @@ def pools(path: Path = AIRFLOW_SETTINGS) -> dict[str, tuple[int, str]]:
 
 
 def prepare_airflow(settings: Settings, dags_folder: Path = DAGS_DIR) -> None:
-    """Point Airflow at SCOUT_HOME and ``dags_folder``, migrate its SQLite database, create the pools.
+    """Point Airflow at SCOUT_HOME and ``dags_folder``, migrate its SQLite database, create the pools (once
+    per Airflow home and process: the tests call this for every DAG they run).
 
     Call it before anything imports Airflow: Airflow reads its DAGs folder once, at import.
     """
     os.environ.update(airflow_local_env(settings), AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder))
+    if settings.airflow_home in _PREPARED:  # `airflow db migrate` is ~10 s even with nothing to do
+        return
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
     airflow = Path(sys.executable).with_name("airflow")
     result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True)
@@ -68,6 +71,10 @@ def prepare_airflow(settings: Settings, dags_folder: Path = DAGS_DIR) -> None:
 
     for name, (slots, description) in pools().items():
         Pool.create_or_update_pool(name, slots=slots, description=description, include_deferred=False)
+    _PREPARED.add(settings.airflow_home)
+
+
+_PREPARED: set[Path] = set()  # the Airflow homes this process has migrated and given their pools
 
 
 def run_dag(dag_id: str, dags_folder: Path = DAGS_DIR, conf: dict | None = None):
